@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: e4ts's primitives beside their peers, in one process.
+ * Writes bench/results/primitives.{json,md,svg}. Options: --quick (shorter runs), --only <text>.
+ */
+import { AES } from '@stablelib/aes';
+import { SIV as StablelibSiv } from '@stablelib/siv';
+import { argon2i as nobleArgon2i } from '@noble/hashes/argon2.js';
+import { sha3_256 as nobleSha3 } from '@noble/hashes/sha3.js';
+import { argon2i as hashWasmArgon2i, createSHA3 } from 'hash-wasm';
+import miscreant from 'miscreant';
+import { createHash, randomBytes } from 'node:crypto';
+import { Bench } from 'tinybench';
+import { init, type BackendChoice } from '../src/backends/select.ts';
+import { aesSivOpen, aesSivSeal, argon2i, sha3_256 } from '../src/primitives.ts';
+import { E4_ARGON2 } from '../src/protocol/sizes.ts';
+import { NodeCryptoSiv } from './peers/node-crypto-siv.ts';
+import { writeReport, type Row } from './report.ts';
+
+const quick = process.argv.includes('--quick');
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : '';
+const TIME_MS = quick ? 150 : 700;
+
+const rows: Row[] = [];
+
+type Task = { impl: string; fn: () => unknown; backend?: BackendChoice };
+
+async function measure(group: string, bytes: number, tasks: Task[], time = TIME_MS): Promise<void> {
+  if (only && !group.includes(only)) return;
+  for (const task of tasks) {
+    // One Bench per task, so each backend switch happens outside the timed loop.
+    if (task.backend) await init({ backend: task.backend, keepArgon2Memory: true });
+    const bench = new Bench({ time, warmup: true, warmupIterations: 20, throws: true });
+    bench.add(task.impl, task.fn);
+    await bench.run();
+    const result = bench.tasks[0].result;
+    if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
+    rows.push({
+      group,
+      impl: task.impl,
+      opsPerSec: result.throughput.mean,
+      bytes,
+      rme: result.latency.rme,
+      samples: result.latency.samples?.length ?? result.latency.df + 1,
+    });
+    console.log(`${group.padEnd(24)} ${task.impl.padEnd(22)} ${Math.round(result.throughput.mean).toLocaleString('en').padStart(12)} ops/s`);
+  }
+}
+
+async function sivBenches(): Promise<void> {
+  const key = new Uint8Array(randomBytes(32));
+  const sivKey = new Uint8Array(64);
+  sivKey.set(key);
+  sivKey.set(key, 32);
+  const ad = new Uint8Array(8).fill(0x42);
+  const stablelib = new StablelibSiv(AES, sivKey);
+  const nodeSiv = new NodeCryptoSiv(key);
+  const misc = await miscreant.SIV.importKey(sivKey, 'AES-SIV', new miscreant.PolyfillCryptoProvider());
+  await init();
+  for (const size of [64, 256, 1024, 16384]) {
+    const pt = new Uint8Array(randomBytes(size));
+    const sealed = aesSivSeal(sivKey, [ad], pt);
+    await measure(`AES-SIV seal ${size} B`, size, [
+      { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivSeal(sivKey, [ad], pt) },
+      { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivSeal(sivKey, [ad], pt) },
+      { impl: '@stablelib/siv', fn: () => stablelib.seal([ad], pt) },
+      { impl: 'miscreant (js, async)', fn: () => misc.seal(pt, [ad]) },
+      { impl: 'node:crypto', fn: () => nodeSiv.seal(ad, pt) },
+    ]);
+    await measure(`AES-SIV open ${size} B`, size, [
+      { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivOpen(sivKey, [ad], sealed) },
+      { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivOpen(sivKey, [ad], sealed) },
+      { impl: '@stablelib/siv', fn: () => stablelib.open([ad], sealed) },
+      { impl: 'miscreant (js, async)', fn: () => misc.open(sealed, [ad]) },
+      { impl: 'node:crypto', fn: () => nodeSiv.open(ad, sealed) },
+    ]);
+  }
+}
+
+async function sha3Benches(): Promise<void> {
+  const hashWasm = await createSHA3(256);
+  for (const size of [32, 1024]) {
+    const data = new Uint8Array(randomBytes(size));
+    await measure(`SHA3-256 ${size} B`, size, [
+      { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => sha3_256(data) },
+      { impl: 'e4ts (js)', backend: 'js', fn: () => sha3_256(data) },
+      { impl: 'hash-wasm', fn: () => hashWasm.init().update(data).digest('binary') },
+      { impl: '@noble/hashes', fn: () => nobleSha3(data) },
+      { impl: 'node:crypto', fn: () => createHash('sha3-256').update(data).digest() },
+    ]);
+  }
+}
+
+async function argon2Benches(): Promise<void> {
+  // A new password each call, so no cache anywhere can answer. hash-wasm and @noble/hashes
+  // refuse E4's empty salt: they get 8 bytes, which changes nothing to the work done.
+  let counter = 0;
+  const password = () => 'benchmark password #' + counter++;
+  const salt8 = new Uint8Array(8);
+  const { t, m, p, dkLen } = E4_ARGON2;
+  const time = quick ? 400 : 3000;
+  await measure('Argon2i, E4 parameters', 0, [
+    { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => argon2i(password(), new Uint8Array(0), E4_ARGON2) },
+    { impl: 'e4ts (js)', backend: 'js', fn: () => argon2i(password(), new Uint8Array(0), E4_ARGON2) },
+    {
+      impl: 'hash-wasm',
+      fn: () =>
+        hashWasmArgon2i({ password: password(), salt: salt8, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' }),
+    },
+    { impl: '@noble/hashes', fn: () => nobleArgon2i(password(), salt8, { t, m, p, dkLen }) },
+  ], time);
+}
+
+await sivBenches();
+await sha3Benches();
+await argon2Benches();
+writeReport('primitives', 'e4ts primitives beside their peers', rows, 'e4ts (wasm)');
+console.log('\nwrote bench/results/primitives.{json,md,svg}');

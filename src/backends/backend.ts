@@ -1,0 +1,61 @@
+/**
+ * The one seam between e4ts and its crypto implementations.
+ *
+ * Everything above it (validation, E4's key rules, message layouts, commands) is written once;
+ * a backend holds only algorithm bodies. Each backend module ends with `satisfies Backend`, and
+ * one parametrised test suite proves the backends agree byte for byte.
+ *
+ * Contract: callers (src/primitives.ts) validate before calling, so a backend may assume
+ *  - SIV keys of 32, 48 or 64 bytes, AES keys of 16, 24 or 32 bytes;
+ *  - at most `MAX_ADS` associated-data strings;
+ *  - a sealed input of at least `SIV_TAG_LEN` bytes;
+ *  - Argon2 parameters checked by `checkArgon2Params`.
+ * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
+ * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
+ * owned by the caller; no backend keeps a reference to a caller's array after it returns.
+ */
+
+/** RFC 5297 §2.4: S2V takes at most 127 strings, the plaintext being the last. */
+export const MAX_ADS = 126;
+export const SIV_TAG_LEN = 16;
+export const AES_BLOCK_LEN = 16;
+export const SHA3_256_LEN = 32;
+
+export type Argon2Type = 'argon2i' | 'argon2id';
+
+/** Argon2 cost parameters (RFC 9106 §3.1); version 0x13 only. */
+export interface Argon2Params {
+  /** Passes over memory (time cost), ≥ 1. */
+  t: number;
+  /** Memory in KiB, ≥ 8 × p. */
+  m: number;
+  /** Lanes (parallelism), 1 to 2^24 − 1; lanes run one after the other, results as specified. */
+  p: number;
+  /** Output length in bytes, ≥ 4. */
+  dkLen: number;
+}
+
+/** AES building blocks, exposed so the Miscreant vectors can test each part on every backend. */
+export interface CipherParts {
+  /** One AES block (FIPS 197) under a 16-, 24- or 32-byte key. */
+  aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
+  /** AES-CTR (SP 800-38A) with a 128-bit big-endian counter starting at `iv`. */
+  aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** AES-CMAC (RFC 4493). */
+  cmac(key: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Doubling in GF(2^128) (RFC 5297 §2.3). */
+  dbl(block: Uint8Array): Uint8Array;
+}
+
+export interface Backend {
+  readonly name: 'wasm' | 'js';
+  /** AES-SIV (RFC 5297): returns tag (16) ‖ ciphertext. */
+  sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array): Uint8Array;
+  /** AES-SIV open of tag ‖ ciphertext; throws `NotAuthentic` and releases nothing on a bad tag. */
+  sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array): Uint8Array;
+  sha3_256(data: Uint8Array): Uint8Array;
+  argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array;
+  /** Wipes every cached key schedule and CMAC subkey. */
+  wipeKeyCache(): void;
+  readonly parts: CipherParts;
+}

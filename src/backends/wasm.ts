@@ -1,0 +1,273 @@
+/**
+ * The WebAssembly backend: a thin, explicit binding over two embedded modules.
+ *
+ * Ownership of linear memory (the layouts themselves are defined once, in assembly/memory.ts and
+ * assembly/argon2-module.ts; this file asks the exports for every pointer and hard-codes none):
+ *  - the core module (AES-SIV, CMAC, CTR, SHA3-256) keeps its key cache and scratch to itself; the
+ *    binding writes only the key slot, the associated-data length table, the IV slot and the I/O
+ *    window, and reads results only from the window (and the IV slot). One copy in, one copy out.
+ *    The window grows (never shrinks) for large inputs up to `maxIoBytes()`; past that the caller
+ *    gets `InputTooLarge`. Views are rebuilt only when a grow has detached the old buffer.
+ *  - the Argon2 module runs in an instance of its own, because WASM memory never shrinks and
+ *    Argon2 needs `m` KiB of it (64 MiB for E4). By default the instance is dropped after each
+ *    call so that memory goes with it; `keepArgon2Memory` keeps it for reuse, which halves the
+ *    time of later calls and holds the memory until `releaseArgon2Memory()`.
+ * Every status an export returns is mapped to an `E4Error`; a trap never reaches the caller.
+ */
+import { E4ErrorCode, e4Error } from '../errors.ts';
+import { fromBase64 } from '../utils.ts';
+import {
+  MAX_ADS,
+  SHA3_256_LEN,
+  SIV_TAG_LEN,
+  type Argon2Params,
+  type Argon2Type,
+  type Backend,
+  type CipherParts,
+} from './backend.ts';
+import { ARGON2_SIMD_WASM, ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  ioPtr(): number;
+  ioCapacity(): number;
+  maxIoBytes(): number;
+  keyPtr(): number;
+  adLensPtr(): number;
+  maxAds(): number;
+  ivPtr(): number;
+  keyCacheSlots(): number;
+  reserve(bytes: number): number;
+  sivSeal(keyLen: number, adCount: number, ptLen: number): number;
+  sivOpen(keyLen: number, adCount: number, sealedLen: number): number;
+  sha3_256(len: number): number;
+  aesEncryptBlock(keyLen: number): number;
+  aesCtr(keyLen: number, len: number): number;
+  cmac(keyLen: number, len: number): number;
+  dbl(): number;
+  wipeKeyCache(): void;
+}
+
+interface Argon2Exports {
+  memory: WebAssembly.Memory;
+  ioPtr(): number;
+  ioCapacity(): number;
+  argon2(type: number, t: number, mKiB: number, p: number, pwdLen: number, saltLen: number, dkLen: number): number;
+  wipe(): void;
+}
+
+/** The statuses both modules return, in the order assembly/ numbers them. */
+const STATUS_CODES: readonly E4ErrorCode[] = [
+  E4ErrorCode.Internal, // 0 = ok, never mapped
+  E4ErrorCode.NotAuthentic,
+  E4ErrorCode.InvalidKeyLength,
+  E4ErrorCode.InputTooLarge,
+  E4ErrorCode.TooManyAds,
+  E4ErrorCode.OutOfMemory,
+  E4ErrorCode.InvalidArgument,
+];
+
+function check(status: number, operation: string): void {
+  if (status === 0) return;
+  const code = status > 0 && status < STATUS_CODES.length ? STATUS_CODES[status] : E4ErrorCode.Internal;
+  const detail =
+    code === E4ErrorCode.NotAuthentic
+      ? 'authentication failed'
+      : code === E4ErrorCode.Internal
+        ? 'unknown status ' + status
+        : code;
+  throw e4Error(code, operation + ': ' + detail);
+}
+
+const ARGON2_TYPES: Record<Argon2Type, number> = { argon2i: 1, argon2id: 2 };
+
+const imports = {
+  env: {
+    abort(): never {
+      throw e4Error(E4ErrorCode.Internal, 'WebAssembly module aborted');
+    },
+  },
+};
+
+export interface WasmModules {
+  core: WebAssembly.Module;
+  argon2: WebAssembly.Module;
+  argon2Simd: boolean;
+}
+
+let decodedCore: Uint8Array | null = null;
+
+function coreBytes(): Uint8Array {
+  if (decodedCore === null) decodedCore = fromBase64(CORE_WASM, 'core module');
+  return decodedCore;
+}
+
+/** True when this runtime can run the core module. */
+export function wasmSupported(): boolean {
+  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(coreBytes());
+}
+
+/** Compiles both embedded modules; the SIMD Argon2 build where the runtime validates it. */
+export async function compileWasmModules(): Promise<WasmModules> {
+  const simdBytes = fromBase64(ARGON2_SIMD_WASM, 'argon2 SIMD module');
+  const argon2Simd = WebAssembly.validate(simdBytes);
+  const [core, argon2] = await Promise.all([
+    WebAssembly.compile(coreBytes()),
+    WebAssembly.compile(argon2Simd ? simdBytes : fromBase64(ARGON2_WASM, 'argon2 module')),
+  ]);
+  return { core, argon2, argon2Simd };
+}
+
+export interface WasmBackendOptions {
+  /** Keep the Argon2 instance (and its memory, `m` KiB) between calls. Default false. */
+  keepArgon2Memory?: boolean;
+}
+
+export interface WasmBackend extends Backend {
+  readonly name: 'wasm';
+  /** Whether Argon2 runs the 128-bit SIMD build. */
+  readonly argon2Simd: boolean;
+  /** Drops a kept Argon2 instance, after wiping it. */
+  releaseArgon2Memory(): void;
+  /** The core module's whole linear memory, for tests that look for leftover secrets. */
+  coreMemory(): Uint8Array;
+}
+
+export function createWasmBackend(modules: WasmModules, options: WasmBackendOptions = {}): WasmBackend {
+  const ex = new WebAssembly.Instance(modules.core, imports).exports as unknown as CoreExports;
+  const ioPtr = ex.ioPtr();
+  const keyPtr = ex.keyPtr();
+  const ivPtr = ex.ivPtr();
+  const adLensPtr = ex.adLensPtr();
+  const maxIo = ex.maxIoBytes();
+  if (ex.maxAds() < MAX_ADS) throw e4Error(E4ErrorCode.Internal, 'core module takes too few associated data');
+  let capacity = ex.ioCapacity();
+  let mem = new Uint8Array(ex.memory.buffer);
+  let adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
+
+  /** Makes the window hold `bytes`, growing memory if needed; refreshes views after a grow. */
+  function ensure(bytes: number, operation: string): void {
+    if (bytes > capacity) {
+      if (bytes > maxIo) {
+        throw e4Error(E4ErrorCode.InputTooLarge, operation + ': input of ' + bytes + ' bytes exceeds the limit of ' + maxIo);
+      }
+      check(ex.reserve(bytes), operation);
+      capacity = ex.ioCapacity();
+    }
+    if (mem.buffer !== ex.memory.buffer) {
+      mem = new Uint8Array(ex.memory.buffer);
+      adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
+    }
+  }
+
+  /** Copies the associated data to the start of the window; returns where the message starts. */
+  function writeAds(ads: readonly Uint8Array[]): number {
+    let pos = ioPtr;
+    for (let i = 0; i < ads.length; i++) {
+      adLens[i] = ads[i].length;
+      mem.set(ads[i], pos);
+      pos += ads[i].length;
+    }
+    return pos;
+  }
+
+  function adsLength(ads: readonly Uint8Array[]): number {
+    let total = 0;
+    for (let i = 0; i < ads.length; i++) total += ads[i].length;
+    return total;
+  }
+
+  let argon2Kept: Argon2Exports | null = null;
+
+  function argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array {
+    const a2 =
+      argon2Kept ?? (new WebAssembly.Instance(modules.argon2, imports).exports as unknown as Argon2Exports);
+    try {
+      const io = a2.ioPtr();
+      if (password.length + salt.length + params.dkLen > a2.ioCapacity()) {
+        throw e4Error(E4ErrorCode.InputTooLarge, 'argon2: password, salt and output exceed ' + a2.ioCapacity() + ' bytes');
+      }
+      let view = new Uint8Array(a2.memory.buffer);
+      view.set(password, io);
+      view.set(salt, io + password.length);
+      const status = a2.argon2(ARGON2_TYPES[type], params.t, params.m, params.p, password.length, salt.length, params.dkLen);
+      check(status, 'argon2');
+      view = new Uint8Array(a2.memory.buffer);
+      return view.slice(io, io + params.dkLen);
+    } finally {
+      // The blocks are derived from the password: wiped whether the instance is kept or dropped.
+      a2.wipe();
+      if (options.keepArgon2Memory) argon2Kept = a2;
+    }
+  }
+
+  const parts: CipherParts = {
+    aesEncryptBlock(key, block) {
+      ensure(block.length, 'aesEncryptBlock');
+      mem.set(key, keyPtr);
+      mem.set(block, ioPtr);
+      check(ex.aesEncryptBlock(key.length), 'aesEncryptBlock');
+      return mem.slice(ioPtr, ioPtr + block.length);
+    },
+    aesCtr(key, iv, data) {
+      ensure(data.length, 'aesCtr');
+      mem.set(key, keyPtr);
+      mem.set(iv, ivPtr);
+      mem.set(data, ioPtr);
+      check(ex.aesCtr(key.length, data.length), 'aesCtr');
+      return mem.slice(ioPtr, ioPtr + data.length);
+    },
+    cmac(key, message) {
+      ensure(message.length, 'cmac');
+      mem.set(key, keyPtr);
+      mem.set(message, ioPtr);
+      check(ex.cmac(key.length, message.length), 'cmac');
+      return mem.slice(ivPtr, ivPtr + SIV_TAG_LEN);
+    },
+    dbl(block) {
+      ensure(0, 'dbl');
+      mem.set(block, ivPtr);
+      check(ex.dbl(), 'dbl');
+      return mem.slice(ivPtr, ivPtr + block.length);
+    },
+  };
+
+  return {
+    name: 'wasm',
+    argon2Simd: modules.argon2Simd,
+    sivSeal(sivKey, ads, plaintext) {
+      ensure(adsLength(ads) + SIV_TAG_LEN + plaintext.length, 'aesSivSeal');
+      mem.set(sivKey, keyPtr);
+      const tagPos = writeAds(ads);
+      mem.set(plaintext, tagPos + SIV_TAG_LEN);
+      check(ex.sivSeal(sivKey.length, ads.length, plaintext.length), 'aesSivSeal');
+      return mem.slice(tagPos, tagPos + SIV_TAG_LEN + plaintext.length);
+    },
+    sivOpen(sivKey, ads, sealed) {
+      ensure(adsLength(ads) + sealed.length, 'aesSivOpen');
+      mem.set(sivKey, keyPtr);
+      const tagPos = writeAds(ads);
+      mem.set(sealed, tagPos);
+      check(ex.sivOpen(sivKey.length, ads.length, sealed.length), 'aesSivOpen');
+      return mem.slice(tagPos + SIV_TAG_LEN, tagPos + sealed.length);
+    },
+    sha3_256(data) {
+      ensure(Math.max(data.length, SHA3_256_LEN), 'sha3_256');
+      mem.set(data, ioPtr);
+      check(ex.sha3_256(data.length), 'sha3_256');
+      return mem.slice(ioPtr, ioPtr + SHA3_256_LEN);
+    },
+    argon2,
+    wipeKeyCache() {
+      ex.wipeKeyCache();
+    },
+    releaseArgon2Memory() {
+      if (argon2Kept !== null) argon2Kept.wipe();
+      argon2Kept = null;
+    },
+    coreMemory() {
+      return new Uint8Array(ex.memory.buffer);
+    },
+    parts,
+  } satisfies WasmBackend;
+}
