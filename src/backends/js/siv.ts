@@ -1,0 +1,129 @@
+/**
+ * AES-SIV (RFC 5297): S2V over AES-CMAC for the tag, AES-CTR from the tag for the ciphertext.
+ */
+
+import { E4ErrorCode, e4Error } from '../../errors.ts';
+import { expandKey, loadBlock, MAX_ROUND_KEY_WORDS, storeBlock } from './aes.ts';
+import { type CmacKey, cmacSubkeys, s2v, s2vStart } from './cmac.ts';
+import { ctEqual } from './ct.ts';
+import { ctrXor } from './ctr.ts';
+import { createKeyCache, type KeyEntry } from './keycache.ts';
+
+/** Everything derived from one SIV key; all of it lives in `words`. */
+interface SivKeys extends KeyEntry {
+  /** K1, the left half of the SIV key, expanded for S2V (RFC 5297 §2.6). */
+  mac: CmacKey;
+  /** AES-CMAC(K1, <zero>) and its double: the key-only start of S2V (RFC 5297 §2.4). */
+  d0: Int32Array;
+  d1: Int32Array;
+  /** K2, the right half, expanded for CTR. */
+  ctrRk: Int32Array;
+  ctrNr: number;
+}
+
+/** E4 keeps a few keys live (its own, some topics); eight slots cover that without growing. */
+const CACHE_SLOTS = 8;
+/** The largest SIV key: AES-256 for both halves. */
+const MAX_SIV_KEY_LEN = 64;
+
+function createSivKeys(): SivKeys {
+  const r = MAX_ROUND_KEY_WORDS;
+  const words = new Int32Array(2 * r + 16);
+  return {
+    words: words,
+    mac: {
+      rk: words.subarray(0, r),
+      nr: 0,
+      k1: words.subarray(2 * r, 2 * r + 4),
+      k2: words.subarray(2 * r + 4, 2 * r + 8),
+    },
+    d0: words.subarray(2 * r + 8, 2 * r + 12),
+    d1: words.subarray(2 * r + 12, 2 * r + 16),
+    ctrRk: words.subarray(r, 2 * r),
+    ctrNr: 0,
+  };
+}
+
+/** RFC 5297 §2.6: K1 = leftmost half of the key (S2V), K2 = rightmost half (CTR). */
+function expandSivKeys(key: Uint8Array, e: SivKeys): void {
+  const half = key.length >>> 1;
+  const mac = e.mac;
+  mac.nr = expandKey(key, 0, half, mac.rk);
+  cmacSubkeys(mac.rk, mac.nr, mac.k1, mac.k2);
+  s2vStart(mac, e.d0, e.d1);
+  e.ctrNr = expandKey(key, half, half, e.ctrRk);
+}
+
+const cache = createKeyCache(CACHE_SLOTS, MAX_SIV_KEY_LEN, createSivKeys, expandSivKeys);
+
+/** Wipes every cached key expansion. */
+export function wipeSivKeys(): void {
+  cache.wipe();
+}
+
+/** Scratch for the tag V, the counter Q and the recomputed tag; wiped after each call. */
+const tagWords = new Int32Array(4);
+const counter = new Int32Array(4);
+const tagBytes = new Uint8Array(16);
+
+function wipeScratch(): void {
+  tagWords.fill(0);
+  counter.fill(0);
+  tagBytes.fill(0);
+}
+
+/**
+ * RFC 5297 §2.6: Q = V ∧ 1^64 0 1^31 0 1^31. Clearing those two bits lets implementations with
+ * 32- or 64-bit counter arithmetic ignore carries (§2.5); `ctrXor` carries anyway.
+ */
+function counterFromTag(): void {
+  counter[0] = tagWords[0];
+  counter[1] = tagWords[1];
+  counter[2] = tagWords[2] & 0x7fffffff;
+  counter[3] = tagWords[3] & 0x7fffffff;
+}
+
+/** A new output array; a runtime that cannot provide it gets `OutOfMemory`, not a RangeError. */
+function allocate(len: number): Uint8Array {
+  try {
+    return new Uint8Array(len);
+  } catch (e) {
+    throw e4Error(E4ErrorCode.OutOfMemory, 'AES-SIV: cannot allocate ' + len + ' bytes');
+  }
+}
+
+/** RFC 5297 §2.6 SIV-ENCRYPT: returns V (16 bytes) ‖ AES-CTR(K2, Q, plaintext). */
+export function sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array): Uint8Array {
+  const e = cache.get(sivKey);
+  const len = plaintext.length;
+  const out = allocate(16 + len);
+  s2v(e.mac, e.d0, e.d1, ads, plaintext, 0, len, tagWords);
+  storeBlock(tagWords, out, 0);
+  counterFromTag();
+  ctrXor(e.ctrRk, e.ctrNr, counter, plaintext, 0, out, 16, len);
+  wipeScratch();
+  return out;
+}
+
+/**
+ * RFC 5297 §2.7 SIV-DECRYPT of V ‖ C: decrypts, recomputes S2V over the result and compares it
+ * with V in constant time. On a mismatch the plaintext is zeroed before the error is thrown,
+ * so nothing unauthenticated survives even in memory.
+ */
+export function sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array): Uint8Array {
+  const e = cache.get(sivKey);
+  const len = sealed.length - 16;
+  const out = allocate(len);
+  loadBlock(sealed, 0, tagWords);
+  counterFromTag();
+  ctrXor(e.ctrRk, e.ctrNr, counter, sealed, 16, out, 0, len);
+  s2v(e.mac, e.d0, e.d1, ads, out, 0, len, tagWords);
+  storeBlock(tagWords, tagBytes, 0);
+  const ok = ctEqual(tagBytes, sealed.subarray(0, 16));
+  wipeScratch();
+  if (!ok) {
+    out.fill(0);
+    throw e4Error(E4ErrorCode.NotAuthentic, 'AES-SIV: authentication failed');
+  }
+  return out;
+}
