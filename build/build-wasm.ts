@@ -27,12 +27,6 @@ interface ModuleSpec {
 const MODULES: ModuleSpec[] = [
   { constant: 'CORE_WASM', entry: 'assembly/index.ts', file: 'core.wasm', flags: [] },
   { constant: 'ARGON2_WASM', entry: 'assembly/argon2-module.ts', file: 'argon2.wasm', flags: [] },
-  {
-    constant: 'ARGON2_SIMD_WASM',
-    entry: 'assembly/argon2-module-simd.ts',
-    file: 'argon2-simd.wasm',
-    flags: ['--enable', 'simd'],
-  },
 ];
 
 async function compile(spec: ModuleSpec): Promise<Buffer> {
@@ -68,7 +62,7 @@ async function main(): Promise<void> {
     lines.push('export const ' + spec.constant + ': string = ' + JSON.stringify(bytes.toString('base64')) + ';');
     console.log(spec.file.padEnd(18) + String(bytes.length).padStart(8) + ' bytes');
   }
-  lines.push('/** Short hash of the three modules, to tell builds apart. */');
+  lines.push('/** Short hash of the modules, to tell builds apart. */');
   lines.push('export const WASM_BUILD_HASH = ' + JSON.stringify(hash.digest('hex').slice(0, 16)) + ';');
   writeFileSync(join(root, 'src', 'backends', 'wasm-bytes.ts'), lines.join('\n') + '\n');
 }

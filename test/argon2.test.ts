@@ -23,7 +23,7 @@ describe.each(BACKENDS)('Argon2 on %s', (name) => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<'argon2i' | 'argon2id'>('argon2i', 'argon2id'),
-        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }), // hash-wasm refuses an empty password
         fc.uint8Array({ minLength: 8, maxLength: 32 }),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 4 }),

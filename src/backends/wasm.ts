@@ -25,7 +25,7 @@ import {
   type Backend,
   type CipherParts,
 } from './backend.ts';
-import { ARGON2_SIMD_WASM, ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
+import { ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -92,12 +92,11 @@ const imports = {
 export interface WasmModules {
   core: WebAssembly.Module;
   argon2: WebAssembly.Module;
-  argon2Simd: boolean;
 }
 
-let decodedCore: Uint8Array | null = null;
+let decodedCore: Uint8Array<ArrayBuffer> | null = null;
 
-function coreBytes(): Uint8Array {
+function coreBytes(): Uint8Array<ArrayBuffer> {
   if (decodedCore === null) decodedCore = fromBase64(CORE_WASM, 'core module');
   return decodedCore;
 }
@@ -107,15 +106,17 @@ export function wasmSupported(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(coreBytes());
 }
 
-/** Compiles both embedded modules; the SIMD Argon2 build where the runtime validates it. */
+/**
+ * Compiles both embedded modules. Argon2 is scalar 64-bit code: V8 turns BlaMka into multiply and
+ * rotate instructions, and v128 builds measured no faster at E4's parameters, so there is no
+ * SIMD variant to choose.
+ */
 export async function compileWasmModules(): Promise<WasmModules> {
-  const simdBytes = fromBase64(ARGON2_SIMD_WASM, 'argon2 SIMD module');
-  const argon2Simd = WebAssembly.validate(simdBytes);
   const [core, argon2] = await Promise.all([
     WebAssembly.compile(coreBytes()),
-    WebAssembly.compile(argon2Simd ? simdBytes : fromBase64(ARGON2_WASM, 'argon2 module')),
+    WebAssembly.compile(fromBase64(ARGON2_WASM, 'argon2 module')),
   ]);
-  return { core, argon2, argon2Simd };
+  return { core, argon2 };
 }
 
 export interface WasmBackendOptions {
@@ -125,8 +126,8 @@ export interface WasmBackendOptions {
 
 export interface WasmBackend extends Backend {
   readonly name: 'wasm';
-  /** Whether Argon2 runs the 128-bit SIMD build. */
-  readonly argon2Simd: boolean;
+  /** How many SIV keys the core caches before it evicts (and wipes) one. */
+  readonly keyCacheSlots: number;
   /** Drops a kept Argon2 instance, after wiping it. */
   releaseArgon2Memory(): void;
   /** The core module's whole linear memory, for tests that look for leftover secrets. */
@@ -234,7 +235,7 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
 
   return {
     name: 'wasm',
-    argon2Simd: modules.argon2Simd,
+    keyCacheSlots: ex.keyCacheSlots(),
     sivSeal(sivKey, ads, plaintext) {
       ensure(adsLength(ads) + SIV_TAG_LEN + plaintext.length, 'aesSivSeal');
       mem.set(sivKey, keyPtr);
