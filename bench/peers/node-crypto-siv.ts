@@ -29,7 +29,8 @@ export class NodeCryptoSiv {
   private readonly ecb: Cipher;
   private readonly k1: Buffer;
   private readonly k2: Buffer;
-  private readonly d0: Buffer;
+  /** CMAC of the zero block, S2V's first D (RFC 5297 §2.4), the same for every message. */
+  private readonly cmacZero: Buffer;
 
   constructor(key32: Uint8Array) {
     this.key = Buffer.from(key32);
@@ -37,7 +38,7 @@ export class NodeCryptoSiv {
     const l = this.ecb.update(ZERO_IV);
     this.k1 = dbl(l);
     this.k2 = dbl(this.k1);
-    this.d0 = dbl(this.cmac(ZERO_IV));
+    this.cmacZero = this.cmac(ZERO_IV);
   }
 
   private cmac(message: Uint8Array): Buffer {
@@ -53,7 +54,7 @@ export class NodeCryptoSiv {
   }
 
   private s2v(ad: Uint8Array, plaintext: Uint8Array): Buffer {
-    let d = dbl(this.d0);
+    let d = dbl(this.cmacZero);
     xorInto(d, 0, this.cmac(ad));
     let t: Buffer;
     if (plaintext.length >= 16) {
