@@ -179,7 +179,7 @@ function hexNibble(code: number): number {
 }
 
 /** Hex of either case; anything else is an `InvalidArgument` error. */
-export function fromHex(hex: string, title: string): Uint8Array {
+export function fromHex(hex: string, title: string): Uint8Array<ArrayBuffer> {
   if (typeof hex !== 'string' || hex.length % 2 !== 0) {
     throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" expected an even-length hex string');
   }
@@ -220,7 +220,7 @@ export function toBase64(bytes: Uint8Array): string {
  * Standard padded base64, read as Go's base64.StdEncoding reads it: unpadded input and stray
  * characters are refused; bits past the last byte are ignored, as Go ignores them.
  */
-export function fromBase64(text: string, title: string): Uint8Array {
+export function fromBase64(text: string, title: string): Uint8Array<ArrayBuffer> {
   const bad = (): Error => e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" is not padded standard base64');
   if (typeof text !== 'string' || text.length % 4 !== 0) throw bad();
   const last = text.length - 1;
