@@ -36,7 +36,7 @@
 // data derived from the password until `wipe()` is called or the instance is
 // dropped.
 
-// Status codes returned by `argon2`, checked in this order:
+// Status codes (assembly/status.ts) returned by `argon2`, checked in this order:
 //   0 Ok
 //   6 InvalidArgument  unknown type, t < 1, p < 1 or p > 2^24 − 1, m < 8·p,
 //                      dkLen < 4 (the limits of RFC 9106 §3.1)
@@ -47,11 +47,8 @@
 // outside the window, the static data and the block region.
 
 import { TYPE_ID, clearScratch, fillMemory, finalize, initFirstBlocks, initialHash } from "./argon2";
+import { Status } from "./status";
 
-const STATUS_OK: i32 = 0;
-const STATUS_INPUT_TOO_LARGE: i32 = 3;
-const STATUS_OUT_OF_MEMORY: i32 = 5;
-const STATUS_INVALID_ARGUMENT: i32 = 6;
 
 // RFC 9106 §3.1: parallelism 1..2^24−1, tag length ≥ 4 bytes, m ≥ 8·p KiB.
 const MAX_LANES: u32 = 0xffffff;
@@ -86,24 +83,24 @@ export function argon2(type: u32, t: u32, mKiB: u32, p: u32, pwdLen: u32, saltLe
   if (
     type > TYPE_ID || t < 1 || p < 1 || p > MAX_LANES ||
     mKiB < MIN_KIB_PER_LANE * p || dkLen < MIN_TAG_BYTES
-  ) return STATUS_INVALID_ARGUMENT;
-  if (<u64>pwdLen + <u64>saltLen + <u64>dkLen > <u64>IO_CAPACITY) return STATUS_INPUT_TOO_LARGE;
+  ) return Status.InvalidArgument;
+  if (<u64>pwdLen + <u64>saltLen + <u64>dkLen > <u64>IO_CAPACITY) return Status.InputTooLarge;
 
   // §3.2 step 2: m' rounds m down to a multiple of 4·p; a lane has q = m'/p
   // blocks, a multiple of the four slices.
   const laneBlocks = mKiB / (SYNC_POINTS * p) * SYNC_POINTS;
   const regionEnd = <u64>BLOCKS + <u64>laneBlocks * p * BLOCK_BYTES;
-  if (regionEnd > ADDRESS_SPACE) return STATUS_OUT_OF_MEMORY;
+  if (regionEnd > ADDRESS_SPACE) return Status.OutOfMemory;
   const pagesNeeded = <i32>((regionEnd + 0xffff) >> 16);
   const pages = memory.size();
-  if (pagesNeeded > pages && memory.grow(pagesNeeded - pages) < 0) return STATUS_OUT_OF_MEMORY;
+  if (pagesNeeded > pages && memory.grow(pagesNeeded - pages) < 0) return Status.OutOfMemory;
 
   initialHash(type, t, mKiB, p, IO, pwdLen, IO + pwdLen, saltLen, dkLen);
   memory.fill(IO, 0, pwdLen);
   initFirstBlocks(p, laneBlocks, BLOCKS);
   fillMemory(type, t, p, laneBlocks, BLOCKS);
   finalize(IO, dkLen, p, laneBlocks, BLOCKS);
-  return STATUS_OK;
+  return Status.Ok;
 }
 
 /**

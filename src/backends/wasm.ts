@@ -56,7 +56,7 @@ interface Argon2Exports {
   wipe(): void;
 }
 
-/** The statuses both modules return, in the order assembly/ numbers them. */
+/** The statuses both modules return (assembly/status.ts), indexed by their number. */
 const STATUS_CODES: readonly E4ErrorCode[] = [
   E4ErrorCode.Internal, // 0 = ok, never mapped
   E4ErrorCode.NotAuthentic,

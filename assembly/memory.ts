@@ -1,0 +1,147 @@
+/**
+ * The memory contract of the core module: every address it uses is defined here and nowhere else.
+ *
+ * The module never allocates (no `new`, no managed objects): all state lives in static segments
+ * and in the I/O window. Linear memory, lowest address first:
+ *
+ *   region            bytes                     holds
+ *   ----------------  ------------------------  ----------------------------------------------
+ *   KEY_CACHE         KEY_CACHE_SLOTS × 1088    per-SIV-key material, slot map below
+ *   BLOCK_SCRATCH     288                       CMAC state, S2V accumulator, keystream blocks,
+ *                                               tail blocks, CTR counter, AES pinned columns,
+ *                                               counter caches: secret, wiped by every
+ *                                               operation that used it
+ *   SCHEDULE_SCRATCH  480                       AES schedule + CMAC subkeys of the single-
+ *                                               primitive exports (aesEncryptBlock, aesCtr,
+ *                                               cmac), wiped after each
+ *   KECCAK_SCRATCH    336                       sponge state (200) + padded last block (136)
+ *   KEY_SLOT          64                        key input, zeroed by every operation reading it
+ *   AD_LENS           MAX_ADS × 4               u32 little-endian associated-data lengths
+ *   IV_SLOT           16                        CTR IV, dbl operand, CMAC tag output
+ *   static tables     8192 + 192                AES spread T-tables (aes.ts), Keccak round
+ *                                               constants (keccak.ts), placed by the compiler
+ *                                               on first use
+ *   ---------------- __heap_base
+ *   I/O window        [ioStart(), memory end)   inputs and outputs of every operation; starts
+ *                                               at __heap_base rounded up to 64 bytes
+ *
+ * Every region below __heap_base is a static segment, so instantiation itself makes memory large
+ * enough for them and no access to them can trap. Only the window grows, through `reserveIo`,
+ * and never past MAX_IO_BYTES (64 MiB): the largest message the module accepts, and a bound that
+ * keeps every `pointer + length` sum far below 2^32.
+ *
+ * Key-cache slot (KEY_CACHE_SLOT_BYTES = 1088, 64-byte aligned):
+ *
+ *   +0     64  raw SIV key bytes (the lookup key)
+ *   +64     4  SIV key length in bytes; 0 marks a free slot
+ *   +68     4  AES rounds of each half (10, 12, 14)
+ *   +72     8  unused (aligns the schedules)
+ *   +80   448  CMAC key schedule (first half of the SIV key, RFC 5297 §2.6; layout in aes.ts)
+ *   +528  448  CTR key schedule (second half)
+ *   +976   16  CMAC subkey K1 (RFC 4493 §2.3)
+ *   +992   16  CMAC subkey K2, contiguous with K1
+ *   +1008  16  CMAC of the zero block, S2V's initial D (RFC 5297 §2.4)
+ *   +1024  16  dbl of that, D after the first doubling
+ */
+
+import { Status } from "./status";
+
+/** The I/O window may not grow beyond this many bytes. */
+export const MAX_IO_BYTES: u32 = 64 << 20;
+
+/** RFC 5297 §2.4: S2V takes at most 127 strings, the plaintext being the last. */
+export const MAX_ADS: u32 = 126;
+
+export const KEY_CACHE_SLOTS: u32 = 32;
+export const KEY_CACHE_SLOT_BYTES: usize = 1088;
+
+export const SLOT_KEY: usize = 0;
+export const SLOT_KEY_LEN: usize = 64;
+export const SLOT_ROUNDS: usize = 68;
+export const SLOT_CMAC_SCHEDULE: usize = 80;
+export const SLOT_CTR_SCHEDULE: usize = 528;
+export const SLOT_SUBKEYS: usize = 976;
+export const SLOT_CMAC_ZERO: usize = 1008;
+export const SLOT_CMAC_ZERO_DOUBLED: usize = 1024;
+
+/** The largest schedule, AES-256's, in the layout of aes.ts (32 bytes per round). */
+export const SCHEDULE_BYTES: usize = 448;
+export const KEY_SLOT_BYTES: usize = 64;
+export const BLOCK_SCRATCH_BYTES: usize = 288;
+/** One AES counter cache (aes.ts, Counter caching). */
+export const COUNTER_CACHE_BYTES: usize = 48;
+export const SCHEDULE_SCRATCH_BYTES: usize = SCHEDULE_BYTES + 32;
+export const KECCAK_STATE_BYTES: usize = 200;
+export const SHA3_256_RATE: usize = 136;
+
+export const KEY_CACHE = memory.data(<i32>(KEY_CACHE_SLOTS * <u32>KEY_CACHE_SLOT_BYTES), 64);
+export const BLOCK_SCRATCH = memory.data(<i32>BLOCK_SCRATCH_BYTES, 64);
+export const SCHEDULE_SCRATCH = memory.data(<i32>SCHEDULE_SCRATCH_BYTES, 64);
+export const KECCAK_SCRATCH = memory.data(<i32>(KECCAK_STATE_BYTES + SHA3_256_RATE), 64);
+export const KEY_SLOT = memory.data(<i32>KEY_SLOT_BYTES, 64);
+export const AD_LENS = memory.data(<i32>(MAX_ADS * 4), 16);
+export const IV_SLOT = memory.data(16, 16);
+
+/** BLOCK_SCRATCH, split into blocks. */
+export const CMAC_STATE: usize = BLOCK_SCRATCH;
+export const S2V_ACCUMULATOR: usize = BLOCK_SCRATCH + 16;
+export const KEYSTREAM_BLOCKS: usize = BLOCK_SCRATCH + 32;
+export const TAIL_BLOCKS: usize = BLOCK_SCRATCH + 64;
+export const SIV_COUNTER: usize = BLOCK_SCRATCH + 96;
+/** Four u64 columns for each of two interleaved AES chains (aes.ts, Pinning). */
+export const AES_PIN_A: usize = BLOCK_SCRATCH + 128;
+export const AES_PIN_B: usize = BLOCK_SCRATCH + 160;
+/** Two AES counter caches, one per interleaved counter chain. */
+export const COUNTER_CACHES: usize = BLOCK_SCRATCH + 192;
+
+/** SCHEDULE_SCRATCH: a schedule followed by the CMAC subkeys K1 ‖ K2 derived from it. */
+export const SCRATCH_SCHEDULE: usize = SCHEDULE_SCRATCH;
+export const SCRATCH_SUBKEYS: usize = SCHEDULE_SCRATCH + SCHEDULE_BYTES;
+
+/** KECCAK_SCRATCH: the 25-lane state, then the padded last block. */
+export const KECCAK_STATE: usize = KECCAK_SCRATCH;
+export const KECCAK_LAST_BLOCK: usize = KECCAK_SCRATCH + KECCAK_STATE_BYTES;
+
+/** First byte of the I/O window: __heap_base rounded up to 64 bytes. */
+// @ts-ignore: decorator
+@inline
+export function ioStart(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}
+
+const PAGE_BYTES: u64 = 65536;
+
+/** Bytes the window holds now, capped at MAX_IO_BYTES. */
+export function ioCapacityBytes(): u32 {
+  const end = <u64>memory.size() * PAGE_BYTES;
+  const start = <u64>ioStart();
+  if (end <= start) return 0;
+  const available = end - start;
+  return available < <u64>MAX_IO_BYTES ? <u32>available : MAX_IO_BYTES;
+}
+
+/**
+ * Grows memory so the window holds `bytes`. The window also always keeps room for the 32-byte
+ * SHA3-256 digest, which is written at its start whatever the input length.
+ */
+export function reserveIo(bytes: u32): Status {
+  if (bytes > MAX_IO_BYTES) return Status.OutOfMemory;
+  const wanted: u64 = bytes < 32 ? 32 : <u64>bytes;
+  const neededPages = (<u64>ioStart() + wanted + PAGE_BYTES - 1) / PAGE_BYTES;
+  const currentPages = <u64>memory.size();
+  if (neededPages <= currentPages) return Status.Ok;
+  if (memory.grow(<i32>(neededPages - currentPages)) < 0) return Status.OutOfMemory;
+  return Status.Ok;
+}
+
+/** True when the window holds `bytes` (a u64 sum of lengths, so no overflow reaches here). */
+// @ts-ignore: decorator
+@inline
+export function fitsWindow(bytes: u64): bool {
+  return bytes <= <u64>ioCapacityBytes();
+}
+
+/** Zeroes the secret blocks of an AES-SIV or single-primitive operation. */
+export function wipeBlockScratch(): void {
+  memory.fill(BLOCK_SCRATCH, 0, BLOCK_SCRATCH_BYTES);
+}
