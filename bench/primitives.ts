@@ -10,11 +10,11 @@ import { argon2i as hashWasmArgon2i, createSHA3 } from 'hash-wasm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Bench } from 'tinybench';
 import { init, type BackendChoice } from '../src/backends/select.ts';
-import { aesSivOpen, aesSivSeal, argon2i, sha3_256 } from '../src/primitives.ts';
+import { aesSivOpen, aesSivOpenInto, aesSivSeal, aesSivSealInto, argon2i, sha3_256 } from '../src/primitives.ts';
 import { E4_ARGON2 } from '../src/protocol/sizes.ts';
 import { miscreantSiv } from './peers/miscreant.ts';
 import { NodeCryptoSiv } from './peers/node-crypto-siv.ts';
-import { writeReport, type Row } from './report.ts';
+import { opsOf, writeReport, type Row, type Target } from './report.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
@@ -60,6 +60,8 @@ async function sivBenches(): Promise<void> {
   for (const size of [64, 256, 1024, 16384]) {
     const pt = new Uint8Array(randomBytes(size));
     const sealed = aesSivSeal(sivKey, [ad], pt);
+    const sealedOut = new Uint8Array(sealed.length);
+    const openedOut = new Uint8Array(size);
     // A peer that computes something else would be measured for nothing: check them all first.
     const peers = [stablelib.seal([ad], pt), await misc.seal(pt.slice(), [ad]), nodeSiv.seal(ad, pt)];
     for (const output of peers) {
@@ -67,6 +69,7 @@ async function sivBenches(): Promise<void> {
     }
     await measure(`AES-SIV seal ${size} B`, size, [
       { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivSeal(sivKey, [ad], pt) },
+      { impl: 'e4ts (wasm, into)', backend: 'wasm', fn: () => aesSivSealInto(sivKey, [ad], pt, sealedOut) },
       { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivSeal(sivKey, [ad], pt) },
       { impl: '@stablelib/siv', fn: () => stablelib.seal([ad], pt) },
       { impl: 'miscreant (js, async)', fn: async () => await misc.seal(pt.slice(), [ad]) },
@@ -74,6 +77,7 @@ async function sivBenches(): Promise<void> {
     ]);
     await measure(`AES-SIV open ${size} B`, size, [
       { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivOpen(sivKey, [ad], sealed) },
+      { impl: 'e4ts (wasm, into)', backend: 'wasm', fn: () => aesSivOpenInto(sivKey, [ad], sealed, openedOut) },
       { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivOpen(sivKey, [ad], sealed) },
       { impl: '@stablelib/siv', fn: () => stablelib.open([ad], sealed) },
       // miscreant works in place, so it gets a fresh copy each call (a copy is ~1% of its time);
@@ -118,8 +122,32 @@ async function argon2Benches(): Promise<void> {
   ], time);
 }
 
+/** The issue's targets, each a ratio within this run. */
+function targets(): Target[] {
+  const out: Target[] = [];
+  const has = (group: string) => rows.some((r) => r.group === group);
+  const fastestPureJs = (group: string) =>
+    Math.max(opsOf(rows, group, '@stablelib/siv'), opsOf(rows, group, 'miscreant (js, async)'));
+  for (const [size, bound] of [[256, 4], [16384, 5]]) {
+    const group = `AES-SIV open ${size} B`;
+    if (!has(group)) continue;
+    out.push({ what: `${group}: e4ts (wasm) ÷ fastest pure-JS peer`, ratio: opsOf(rows, group, 'e4ts (wasm)') / fastestPureJs(group), bound, kind: 'atLeast' });
+  }
+  for (const size of [32, 1024]) {
+    const group = `SHA3-256 ${size} B`;
+    if (!has(group)) continue;
+    out.push({ what: `${group}: e4ts (wasm) ÷ hash-wasm`, ratio: opsOf(rows, group, 'e4ts (wasm)') / opsOf(rows, group, 'hash-wasm'), bound: 1, kind: 'atLeast' });
+  }
+  const argon = 'Argon2i, E4 parameters';
+  if (has(argon)) {
+    // A time ratio: hash-wasm's rate over e4ts's is e4ts's time over hash-wasm's.
+    out.push({ what: `${argon}: e4ts (wasm) time ÷ hash-wasm time`, ratio: opsOf(rows, argon, 'hash-wasm') / opsOf(rows, argon, 'e4ts (wasm)'), bound: 0.3, kind: 'atMost' });
+  }
+  return out;
+}
+
 await sivBenches();
 await sha3Benches();
 await argon2Benches();
-writeReport('primitives', 'e4ts primitives beside their peers', rows, 'e4ts (wasm)');
+writeReport('primitives', 'e4ts primitives beside their peers', rows, 'e4ts (wasm)', targets());
 console.log('\nwrote bench/results/primitives.{json,md,svg}');

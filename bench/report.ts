@@ -96,10 +96,45 @@ export function barChartSvg(rows: readonly Row[], title: string): string {
   ].join('\n');
 }
 
-export function writeReport(name: string, title: string, rows: readonly Row[], reference: string): void {
+/** A ratio measured in this run against the figure it must reach. */
+export interface Target {
+  what: string;
+  ratio: number;
+  /** The ratio must be at least this (`atLeast`) or at most this (`atMost`). */
+  bound: number;
+  kind: 'atLeast' | 'atMost';
+}
+
+export function opsOf(rows: readonly Row[], group: string, impl: string): number {
+  const row = rows.find((r) => r.group === group && r.impl === impl);
+  if (!row) throw new Error('no result for ' + impl + ' in ' + group);
+  return row.opsPerSec;
+}
+
+function targetsTable(targets: readonly Target[]): string {
+  const lines = ['| target | ratio in this run | bound | met |', '| --- | ---: | ---: | :---: |'];
+  for (const t of targets) {
+    const met = t.kind === 'atLeast' ? t.ratio >= t.bound : t.ratio <= t.bound;
+    lines.push(`| ${t.what} | ${t.ratio.toFixed(2)} | ${t.kind === 'atLeast' ? '≥' : '≤'} ${t.bound} | ${met ? 'yes' : 'no'} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function writeReport(
+  name: string,
+  title: string,
+  rows: readonly Row[],
+  reference: string,
+  targets: readonly Target[] = [],
+): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, name + '.json'), JSON.stringify({ title, machine: machine(), reference, rows }, null, 2) + '\n');
-  const md = `# ${title}\n\nOne process, one core; ratios are to \`${reference}\` in the same run (absolute figures drift between runs and machines).\n\n${markdownTable(rows, reference)}`;
+  writeFileSync(
+    join(RESULTS_DIR, name + '.json'),
+    JSON.stringify({ title, machine: machine(), reference, targets, rows }, null, 2) + '\n',
+  );
+  const targetsMd = targets.length > 0 ? `## Targets\n\n${targetsTable(targets)}\n## All results\n\n` : '';
+  const md = `# ${title}\n\nOne process, one core; ratios are to \`${reference}\` in the same run (absolute figures drift between runs and machines).\n\n${targetsMd}${markdownTable(rows, reference)}`;
+  if (targets.length > 0) console.log('\n' + targetsTable(targets));
   writeFileSync(join(RESULTS_DIR, name + '.md'), md);
   writeFileSync(join(RESULTS_DIR, name + '.svg'), barChartSvg(rows, title) + '\n');
 }

@@ -6,7 +6,9 @@
 export { init, type BackendChoice, type InitOptions } from './backends/select.ts';
 export {
   aesSivOpen,
+  aesSivOpenInto,
   aesSivSeal,
+  aesSivSealInto,
   argon2i,
   argon2id,
   deriveKeyFromPassword,

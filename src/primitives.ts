@@ -35,6 +35,31 @@ function checkAds(ads: unknown): readonly Uint8Array[] {
   return ads as readonly Uint8Array[];
 }
 
+function checkSealed(ciphertext: unknown): Uint8Array {
+  const sealed = assertBytes(ciphertext, 'ciphertext');
+  if (sealed.length < SIV_TAG_LEN) {
+    throw e4Error(
+      E4ErrorCode.CiphertextTooShort,
+      '"ciphertext" expected at least ' + SIV_TAG_LEN + ' bytes (the tag), got ' + sealed.length,
+    );
+  }
+  return sealed;
+}
+
+/** An output array long enough for `length` bytes and not overlapping `input`. */
+function checkOut(out: unknown, length: number, input: Uint8Array): Uint8Array {
+  const target = assertBytes(out, 'out');
+  if (target.length < length) {
+    throw e4Error(E4ErrorCode.InvalidArgument, '"out" expected at least ' + length + ' bytes, got ' + target.length);
+  }
+  const overlaps =
+    target.buffer === input.buffer &&
+    target.byteOffset < input.byteOffset + input.length &&
+    input.byteOffset < target.byteOffset + length;
+  if (overlaps) throw e4Error(E4ErrorCode.InvalidArgument, '"out" must not overlap the input');
+  return target;
+}
+
 /**
  * AES-SIV encryption (RFC 5297): returns the 16-byte synthetic IV (the tag) followed by the
  * ciphertext. `sivKey` is 32, 48 or 64 bytes (CMAC key ‖ CTR key); E4 passes its 32-byte key
@@ -50,6 +75,22 @@ export function aesSivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plain
 }
 
 /**
+ * `aesSivSeal` into the first `16 + plaintext.length` bytes of `out`, which must not overlap the
+ * plaintext; returns that view of `out`. For hot loops that reuse one output buffer.
+ */
+export function aesSivSealInto(
+  sivKey: Uint8Array,
+  ads: readonly Uint8Array[],
+  plaintext: Uint8Array,
+  out: Uint8Array,
+): Uint8Array {
+  const key = checkSivKey(sivKey);
+  const adList = checkAds(ads);
+  const pt = assertBytes(plaintext, 'plaintext');
+  return activeBackend().sivSeal(key, adList, pt, checkOut(out, SIV_TAG_LEN + pt.length, pt));
+}
+
+/**
  * AES-SIV decryption (RFC 5297) of tag ‖ ciphertext. The tag is compared in constant time; a
  * mismatch throws `NotAuthentic` and no plaintext is released.
  *
@@ -59,14 +100,24 @@ export function aesSivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plain
 export function aesSivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], ciphertext: Uint8Array): Uint8Array {
   const key = checkSivKey(sivKey);
   const adList = checkAds(ads);
-  const sealed = assertBytes(ciphertext, 'ciphertext');
-  if (sealed.length < SIV_TAG_LEN) {
-    throw e4Error(
-      E4ErrorCode.CiphertextTooShort,
-      '"ciphertext" expected at least ' + SIV_TAG_LEN + ' bytes (the tag), got ' + sealed.length,
-    );
-  }
-  return activeBackend().sivOpen(key, adList, sealed);
+  return activeBackend().sivOpen(key, adList, checkSealed(ciphertext));
+}
+
+/**
+ * `aesSivOpen` into the first `ciphertext.length − 16` bytes of `out`, which must not overlap
+ * the ciphertext; returns that view of `out`. On `NotAuthentic` nothing of the plaintext is
+ * left in `out`.
+ */
+export function aesSivOpenInto(
+  sivKey: Uint8Array,
+  ads: readonly Uint8Array[],
+  ciphertext: Uint8Array,
+  out: Uint8Array,
+): Uint8Array {
+  const key = checkSivKey(sivKey);
+  const adList = checkAds(ads);
+  const sealed = checkSealed(ciphertext);
+  return activeBackend().sivOpen(key, adList, sealed, checkOut(out, sealed.length - SIV_TAG_LEN, sealed));
 }
 
 /** SHA3-256 (FIPS 202) of bytes, or of a string's UTF-8 encoding. */

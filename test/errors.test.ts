@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { E4ErrorCode, isE4Error, type E4ErrorCode as Code } from '../src/errors.ts';
 import {
   aesSivOpen,
+  aesSivOpenInto,
   aesSivSeal,
+  aesSivSealInto,
   argon2i,
   deriveKeyFromPassword,
   hashTopic,
@@ -77,6 +79,30 @@ describe.each(BACKENDS)('typed errors on %s', (name) => {
     const other = new Uint8Array(64).fill(8);
     expect(codeOf(() => aesSivOpen(other, ad, sealed))).toBe(E4ErrorCode.NotAuthentic);
     expect(aesSivOpen(key, ad, sealed)).toEqual(new Uint8Array([9, 9, 9]));
+  });
+
+  it('refuses an output buffer that is too short or overlaps the input', () => {
+    const pt = new Uint8Array(40).fill(3);
+    expect(codeOf(() => aesSivSealInto(key, ad, pt, new Uint8Array(55)))).toBe(E4ErrorCode.InvalidArgument);
+    const shared = new Uint8Array(200);
+    shared.set(pt, 0);
+    expect(codeOf(() => aesSivSealInto(key, ad, shared.subarray(0, 40), shared.subarray(30)))).toBe(
+      E4ErrorCode.InvalidArgument,
+    );
+    expect(aesSivSealInto(key, ad, shared.subarray(0, 40), shared.subarray(40)).length).toBe(56);
+    const sealed = aesSivSeal(key, ad, pt);
+    expect(codeOf(() => aesSivOpenInto(key, ad, sealed, new Uint8Array(39)))).toBe(E4ErrorCode.InvalidArgument);
+    expect(codeOf(() => aesSivOpenInto(key, ad, sealed, sealed))).toBe(E4ErrorCode.InvalidArgument);
+    expect(codeOf(() => aesSivOpenInto(key, ad, sealed, 'out' as never))).toBe(E4ErrorCode.InvalidArgument);
+  });
+
+  it('leaves no plaintext in the output buffer when the tag does not match', () => {
+    const pt = new Uint8Array(100).fill(0x61);
+    const sealed = aesSivSeal(key, ad, pt);
+    sealed[0] ^= 1;
+    const out = new Uint8Array(100);
+    expect(codeOf(() => aesSivOpenInto(key, ad, sealed, out))).toBe(E4ErrorCode.NotAuthentic);
+    expect(out.every((b) => b === 0)).toBe(true);
   });
 
   it('refuses text with no UTF-8 form instead of hashing a replacement', () => {

@@ -8,7 +8,7 @@ import type { Backend } from '../src/backends/backend.ts';
 import { jsBackend } from '../src/backends/js/index.ts';
 import { compileWasmModules, createWasmBackend } from '../src/backends/wasm.ts';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
-import { aesSivOpen, aesSivSeal } from '../src/primitives.ts';
+import { aesSivOpen, aesSivOpenInto, aesSivSeal, aesSivSealInto } from '../src/primitives.ts';
 import { BACKENDS, useBackend } from './backends.ts';
 import { expectSameBytes } from './bytes.ts';
 
@@ -47,6 +47,21 @@ describe.each(BACKENDS)('AES-SIV properties on %s', (name) => {
         expectSameBytes(aesSivOpen(key, adList, sealed), pt);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('writes the same bytes into a caller-provided buffer', () => {
+    fc.assert(
+      fc.property(sivKey, ads, fc.uint8Array({ maxLength: 2000 }), fc.nat(40), (key, adList, pt, slack) => {
+        const sealedOut = new Uint8Array(16 + pt.length + slack).fill(0xee);
+        const sealed = aesSivSealInto(key, adList, pt, sealedOut);
+        expect(sealed.buffer).toBe(sealedOut.buffer);
+        expectSameBytes(sealed, aesSivSeal(key, adList, pt));
+        expect(sealedOut.subarray(16 + pt.length).every((b) => b === 0xee)).toBe(true);
+        const openedOut = new Uint8Array(pt.length + slack);
+        expectSameBytes(aesSivOpenInto(key, adList, sealed, openedOut), pt);
+      }),
+      { numRuns: 100 },
     );
   });
 

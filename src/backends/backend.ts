@@ -12,7 +12,8 @@
  *  - Argon2 parameters checked by `checkArgon2Params`.
  * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
  * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
- * owned by the caller; no backend keeps a reference to a caller's array after it returns.
+ * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a
+ * caller's array after it returns.
  */
 
 /** RFC 5297 §2.4: S2V takes at most 127 strings, the plaintext being the last. */
@@ -49,10 +50,17 @@ export interface CipherParts {
 
 export interface Backend {
   readonly name: 'wasm' | 'js';
-  /** AES-SIV (RFC 5297): returns tag (16) ‖ ciphertext. */
-  sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array): Uint8Array;
-  /** AES-SIV open of tag ‖ ciphertext; throws `NotAuthentic` and releases nothing on a bad tag. */
-  sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array): Uint8Array;
+  /**
+   * AES-SIV (RFC 5297): tag (16) ‖ ciphertext, in a new array or, when `out` is given, in its
+   * first `16 + plaintext.length` bytes (the caller checked its length and that it does not
+   * overlap the input).
+   */
+  sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * AES-SIV open of tag ‖ ciphertext, into a new array or the first bytes of `out`; throws
+   * `NotAuthentic` on a bad tag, and then nothing of the plaintext is left in `out`.
+   */
+  sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array, out?: Uint8Array): Uint8Array;
   sha3_256(data: Uint8Array): Uint8Array;
   argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array;
   /** Wipes every cached key schedule and CMAC subkey. */

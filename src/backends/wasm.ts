@@ -172,6 +172,17 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
     return pos;
   }
 
+  /**
+   * The one copy out of the window: into the caller's `out` when given (which saves allocating
+   * an array per call, a fifth of the time of a 256-byte open), else into a new array.
+   */
+  function readOut(start: number, length: number, out: Uint8Array | undefined): Uint8Array {
+    if (out === undefined) return mem.slice(start, start + length);
+    const view = out.subarray(0, length);
+    view.set(mem.subarray(start, start + length));
+    return view;
+  }
+
   function adsLength(ads: readonly Uint8Array[]): number {
     let total = 0;
     for (let i = 0; i < ads.length; i++) total += ads[i].length;
@@ -236,21 +247,21 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
   return {
     name: 'wasm',
     keyCacheSlots: ex.keyCacheSlots(),
-    sivSeal(sivKey, ads, plaintext) {
+    sivSeal(sivKey, ads, plaintext, out) {
       ensure(adsLength(ads) + SIV_TAG_LEN + plaintext.length, 'aesSivSeal');
       mem.set(sivKey, keyPtr);
       const tagPos = writeAds(ads);
       mem.set(plaintext, tagPos + SIV_TAG_LEN);
       check(ex.sivSeal(sivKey.length, ads.length, plaintext.length), 'aesSivSeal');
-      return mem.slice(tagPos, tagPos + SIV_TAG_LEN + plaintext.length);
+      return readOut(tagPos, SIV_TAG_LEN + plaintext.length, out);
     },
-    sivOpen(sivKey, ads, sealed) {
+    sivOpen(sivKey, ads, sealed, out) {
       ensure(adsLength(ads) + sealed.length, 'aesSivOpen');
       mem.set(sivKey, keyPtr);
       const tagPos = writeAds(ads);
       mem.set(sealed, tagPos);
       check(ex.sivOpen(sivKey.length, ads.length, sealed.length), 'aesSivOpen');
-      return mem.slice(tagPos + SIV_TAG_LEN, tagPos + sealed.length);
+      return readOut(tagPos + SIV_TAG_LEN, sealed.length - SIV_TAG_LEN, out);
     },
     sha3_256(data) {
       ensure(Math.max(data.length, SHA3_256_LEN), 'sha3_256');

@@ -93,10 +93,15 @@ function allocate(len: number): Uint8Array {
 }
 
 /** RFC 5297 §2.6 SIV-ENCRYPT: returns V (16 bytes) ‖ AES-CTR(K2, Q, plaintext). */
-export function sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array): Uint8Array {
+export function sivSeal(
+  sivKey: Uint8Array,
+  ads: readonly Uint8Array[],
+  plaintext: Uint8Array,
+  dst?: Uint8Array,
+): Uint8Array {
   const e = cache.get(sivKey);
   const len = plaintext.length;
-  const out = allocate(16 + len);
+  const out = dst === undefined ? allocate(16 + len) : dst.subarray(0, 16 + len);
   s2v(e.mac, e.d0, e.d1, ads, plaintext, 0, len, tagWords);
   storeBlock(tagWords, out, 0);
   counterFromTag();
@@ -110,10 +115,15 @@ export function sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintex
  * with V in constant time. On a mismatch the plaintext is zeroed before the error is thrown,
  * so nothing unauthenticated survives even in memory.
  */
-export function sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array): Uint8Array {
+export function sivOpen(
+  sivKey: Uint8Array,
+  ads: readonly Uint8Array[],
+  sealed: Uint8Array,
+  dst?: Uint8Array,
+): Uint8Array {
   const e = cache.get(sivKey);
   const len = sealed.length - 16;
-  const out = allocate(len);
+  const out = dst === undefined ? allocate(len) : dst.subarray(0, len);
   loadBlock(sealed, 0, tagWords);
   counterFromTag();
   ctrXor(e.ctrRk, e.ctrNr, counter, sealed, 16, out, 0, len);
