@@ -4,7 +4,7 @@
  * After `await init()` every function is synchronous. Errors are `E4Error`s; test `e.code`.
  */
 import { activeBackend } from './backends/select.ts';
-import { MAX_ADS, SIV_TAG_LEN, type Argon2Params, type Argon2Type } from './backends/backend.ts';
+import { MAX_ADS, MAX_ARGON2_IO, SIV_TAG_LEN, type Argon2Params, type Argon2Type } from './backends/backend.ts';
 import { E4ErrorCode, e4Error } from './errors.ts';
 import { E4_ARGON2, HASH_LEN } from './protocol/sizes.ts';
 import { assertBytes, bytesOf, isAllZero, type BytesLike } from './utils.ts';
@@ -156,7 +156,15 @@ function checkArgon2Params(params: unknown): Argon2Params {
 
 function argon2(type: Argon2Type, password: BytesLike, salt: BytesLike, params: Argon2Params): Uint8Array {
   const checked = checkArgon2Params(params);
-  return activeBackend().argon2(type, bytesOf(password, 'password'), bytesOf(salt, 'salt'), checked);
+  const pwd = bytesOf(password, 'password');
+  const saltBytes = bytesOf(salt, 'salt');
+  if (pwd.length + saltBytes.length + checked.dkLen > MAX_ARGON2_IO) {
+    throw e4Error(
+      E4ErrorCode.InputTooLarge,
+      'argon2: password, salt and output take more than ' + MAX_ARGON2_IO + ' bytes together',
+    );
+  }
+  return activeBackend().argon2(type, pwd, saltBytes, checked);
 }
 
 /**

@@ -105,6 +105,13 @@ describe.each(BACKENDS)('typed errors on %s', (name) => {
     expect(out.every((b) => b === 0)).toBe(true);
   });
 
+  it('refuses Argon2 inputs beyond 64 KiB together', () => {
+    expect(argon2i(new Uint8Array(65504), '', { t: 1, m: 8, p: 1, dkLen: 32 }).length).toBe(32);
+    expect(codeOf(() => argon2i(new Uint8Array(65505), '', { t: 1, m: 8, p: 1, dkLen: 32 }))).toBe(
+      E4ErrorCode.InputTooLarge,
+    );
+  });
+
   it('refuses text with no UTF-8 form instead of hashing a replacement', () => {
     expect(codeOf(() => hashTopic('a\ud800b'))).toBe(E4ErrorCode.InvalidUtf8);
     expect(codeOf(() => idFromName('\udc00'))).toBe(E4ErrorCode.InvalidUtf8);
@@ -139,6 +146,14 @@ describe('the WASM backend beyond its window limit', () => {
     expect(codeOf(() => sha3_256(huge))).toBe(E4ErrorCode.InputTooLarge);
     const sealed = aesSivSeal(key, ad, new Uint8Array([1]));
     expect(aesSivOpen(key, ad, sealed)).toEqual(new Uint8Array([1]));
+  });
+
+  it('answers OutOfMemory when Argon2 would need more than 32-bit memory, and keeps working', () => {
+    // 2^22 − 1 KiB of blocks plus the module's static data ends past 4 GiB: refused before any grow.
+    expect(codeOf(() => argon2i('password', 'somesalt', { t: 1, m: 0x3fffff, p: 1, dkLen: 32 }))).toBe(
+      E4ErrorCode.OutOfMemory,
+    );
+    expect(argon2i('password', 'somesalt', { t: 1, m: 64, p: 1, dkLen: 32 }).length).toBe(32);
   });
 
   it('grows for a large input, then still serves small ones', () => {

@@ -9,7 +9,7 @@
  *  - SIV keys of 32, 48 or 64 bytes, AES keys of 16, 24 or 32 bytes;
  *  - at most `MAX_ADS` associated-data strings;
  *  - a sealed input of at least `SIV_TAG_LEN` bytes;
- *  - Argon2 parameters checked by `checkArgon2Params`.
+ *  - Argon2 parameters in range, and password + salt + dkLen ≤ `MAX_ARGON2_IO`.
  * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
  * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
  * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a
@@ -21,6 +21,9 @@ export const MAX_ADS = 126;
 export const SIV_TAG_LEN = 16;
 export const AES_BLOCK_LEN = 16;
 export const SHA3_256_LEN = 32;
+
+/** Argon2's password + salt + output, in bytes: every backend takes this much (64 KiB). */
+export const MAX_ARGON2_IO = 65536;
 
 export type Argon2Type = 'argon2i' | 'argon2id';
 
