@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: e4ts's primitives beside their peers, in one process.
- * Writes bench/results/primitives.{json,md,svg}. Options: --quick (shorter runs), --only <text>.
+ * Writes bench/results/primitives.{json,md,svg}. Options, for a look without writing results:
+ * --quick (shorter runs), --only <text> (only the measurements whose name contains it).
  */
 import { AES } from '@stablelib/aes';
 import { SIV as StablelibSiv } from '@stablelib/siv';
@@ -149,5 +150,10 @@ function targets(): Target[] {
 await sivBenches();
 await sha3Benches();
 await argon2Benches();
-writeReport('primitives', 'e4ts primitives beside their peers', rows, 'e4ts (wasm)', targets());
-console.log('\nwrote bench/results/primitives.{json,md,svg}');
+if (only || quick) {
+  // A partial or shortened run is for a look, not for the committed results.
+  console.log('\n--only/--quick run: bench/results/ left as it was');
+} else {
+  writeReport('primitives', 'e4ts primitives beside their peers', rows, 'e4ts (wasm)', targets());
+  console.log('\nwrote bench/results/primitives.{json,md,svg}');
+}
