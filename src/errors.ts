@@ -39,6 +39,38 @@ export const E4ErrorCode = {
   BackendUnavailable: 'BackendUnavailable',
   /** A WASM status this binding does not know: a build mismatch, never expected. */
   Internal: 'Internal',
+
+  // The protocol (E4-PROTOCOL.md, "Errors a client reports").
+  /** A protected message or command too short for its layout. */
+  MessageTooShort: 'MessageTooShort',
+  /** A timestamp older than the allowed delay (also Go's reading of values ≥ 2^63). */
+  TimestampTooOld: 'TimestampTooOld',
+  /** A timestamp later than now plus the allowed future skew. */
+  TimestampInFuture: 'TimestampInFuture',
+  /** No key for the message's topic (checked before anything else). */
+  TopicKeyNotFound: 'TopicKeyNotFound',
+  /** A public-key message from a signer whose public key the client does not hold. */
+  SignerPublicKeyNotFound: 'SignerPublicKeyNotFound',
+  /** An Ed25519 signature that does not verify (as Go verifies: cofactorless). */
+  InvalidSignature: 'InvalidSignature',
+  /** A command byte E4 does not define, or an empty command. */
+  InvalidCommand: 'InvalidCommand',
+  /** A command whose arguments have the wrong length ("invalid <Name> length"). */
+  InvalidCommandLength: 'InvalidCommandLength',
+  /** A public-key command sent to a symmetric client. */
+  UnsupportedOperation: 'UnsupportedOperation',
+  /** RemovePubKey of an id the client holds no key for. */
+  PubKeyNotFound: 'PubKeyNotFound',
+  /** A public key E4 refuses (wrong length, all zero, or an X25519 low-order point). */
+  InvalidPublicKey: 'InvalidPublicKey',
+  /** A client id of the wrong length. */
+  InvalidId: 'InvalidId',
+  /** An empty symmetric payload: Go writes a message no one can read, e4ts refuses. */
+  EmptyPayload: 'EmptyPayload',
+  /** A persisted state that cannot be read (malformed JSON, bad base64, invalid key material). */
+  InvalidState: 'InvalidState',
+  /** The key store could not save the new state; the client kept its previous state. */
+  StoreFailed: 'StoreFailed',
 } as const;
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];
@@ -64,4 +96,55 @@ export function isE4Error(e: unknown, code?: E4ErrorCode): e is E4Error {
   const c = (e as { code?: unknown }).code;
   if (typeof c !== 'string' || !Object.prototype.hasOwnProperty.call(E4ErrorCode, c)) return false;
   return code === undefined || c === code;
+}
+
+/**
+ * Each error string of the Go client (verbatim, or the fixed part before its ", details" or
+ * ": cause") and the e4ts code it corresponds to: the vectors name Go's errors, e4ts answers
+ * with codes, and this is the one place that relates the two.
+ */
+const GO_ERRORS: ReadonlyArray<readonly [string, E4ErrorCode]> = [
+  ['ciphertext too short', E4ErrorCode.MessageTooShort],
+  ['invalid length of protected message', E4ErrorCode.MessageTooShort],
+  ['too short ciphertext', E4ErrorCode.MessageTooShort],
+  ['timestamp too old', E4ErrorCode.TimestampTooOld],
+  ['timestamp received is in the future', E4ErrorCode.TimestampInFuture],
+  ['topic key not found', E4ErrorCode.TopicKeyNotFound],
+  ['siv: authentication failed', E4ErrorCode.NotAuthentic],
+  ['invalid signature', E4ErrorCode.InvalidSignature],
+  ['signer public key not found', E4ErrorCode.SignerPublicKeyNotFound],
+  ['invalid command', E4ErrorCode.InvalidCommand],
+  ['this operation is not supported', E4ErrorCode.UnsupportedOperation],
+  ['invalid symmetric key length', E4ErrorCode.InvalidKeyLength],
+  ['invalid symmetric key, all zeros', E4ErrorCode.ZeroKey],
+  ['invalid private key length', E4ErrorCode.InvalidKeyLength],
+  ['invalid private key, all zeros', E4ErrorCode.ZeroKey],
+  ['invalid c2 public key', E4ErrorCode.InvalidPublicKey],
+  ['curve25519 X25519 failed', E4ErrorCode.InvalidPublicKey],
+  ['no public key exists for id', E4ErrorCode.PubKeyNotFound],
+  ['topic must not be empty', E4ErrorCode.InvalidTopic],
+  ['name must not be empty', E4ErrorCode.InvalidName],
+  ['invalid key length', E4ErrorCode.InvalidKeyLength],
+  ['invalid public key length', E4ErrorCode.InvalidPublicKey],
+  ['invalid password', E4ErrorCode.InvalidPassword],
+];
+
+/** Go's "invalid <Name> length", e.g. "invalid SetTopicKey length". */
+const GO_COMMAND_LENGTH = /^invalid [A-Za-z0-9]+ length$/;
+
+/**
+ * The e4ts code for an error string of the Go client, or `null` for one that has none (a Go
+ * panic, where e4ts deliberately answers differently).
+ */
+export function codeOfGoError(message: string): E4ErrorCode | null {
+  if (GO_COMMAND_LENGTH.test(message)) return E4ErrorCode.InvalidCommandLength;
+  for (let i = 0; i < GO_ERRORS.length; i++) {
+    const fixed = GO_ERRORS[i][0];
+    if (message === fixed) return GO_ERRORS[i][1];
+    if (message.length > fixed.length && message.indexOf(fixed) === 0) {
+      const next = message.charAt(fixed.length);
+      if (next === ',' || next === ':') return GO_ERRORS[i][1];
+    }
+  }
+  return null;
 }

@@ -154,8 +154,8 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       }
       check(ex.reserve(bytes), operation);
       capacity = ex.ioCapacity();
-    }
-    if (mem.buffer !== ex.memory.buffer) {
+      // `reserve` is the only export that grows memory, and growing detaches the old buffer:
+      // the views are rebuilt here and nowhere else, so no call pays for a buffer check.
       mem = new Uint8Array(ex.memory.buffer);
       adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
     }
