@@ -1,0 +1,227 @@
+/**
+ * The E4 client core, both modes: protect, unprotect, commands from C2 on the control topic,
+ * key transition, persistence.
+ *
+ * State is copy-on-write: a command is decoded and checked, applied to a copy, the copy's
+ * derived secrets are recomputed, the copy is saved to the store, and only then swapped in. A
+ * command that fails at any step leaves the client and its store exactly as they were.
+ *
+ * Part of the ES5 build (symmetric mode): no Map/Set, spread, for-of, generators; the mode is
+ * injected so this module never imports curve code.
+ */
+import { E4ErrorCode, e4Error } from '../errors.ts';
+import { exportE4goState, importE4goState } from '../keys/e4goJson.ts';
+import { cloneState, wipeState, type ClientState } from '../keys/state.ts';
+import { hashTopic } from '../primitives.ts';
+import { checkWindow, GO_CLIENT_WINDOW, systemClock, type Clock, type TimestampWindow } from '../protocol/clock.ts';
+import {
+  decodeCommand,
+  SET_TOPIC_KEY_HASH_OFFSET,
+  type CommandName,
+  type CommandSpec,
+} from '../protocol/commands.ts';
+import { checkSymmetricMessage, openSymmetric } from '../protocol/messages.ts';
+import { KEY_LEN } from '../protocol/sizes.ts';
+import { previousTopicKey, removeTopic, setTopicKey, topicKeyName } from '../protocol/transition.ts';
+import type { KeyStore } from '../stores/store.ts';
+import { assertBytes, bytesOf, utf8Encode, type BytesLike } from '../utils.ts';
+import type { Derived, KeyMode } from './mode.ts';
+
+export interface ClientOptions {
+  /** Where the state is persisted (the Go client's JSON text); none keeps it in memory only. */
+  store?: KeyStore;
+  /** Milliseconds since the epoch; default `Date.now`. */
+  clock?: Clock;
+  /** Accepted message age and future skew; default the Go client's (600 s, none). */
+  window?: TimestampWindow;
+}
+
+export type UnprotectResult =
+  | { kind: 'message'; payload: Uint8Array }
+  | { kind: 'command'; command: CommandName };
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class E4Client {
+  private state: ClientState;
+  private derived: Derived;
+  private readonly mode: KeyMode;
+  private readonly store: KeyStore | null;
+  private readonly clock: Clock;
+  private readonly window: TimestampWindow;
+  private controlTopicBytes: Uint8Array;
+  private destroyed = false;
+
+  /** Use the create… and load… functions; this takes a state already validated. */
+  constructor(mode: KeyMode, state: ClientState, options: ClientOptions | undefined) {
+    const opts = options || {};
+    this.mode = mode;
+    this.state = state;
+    this.derived = mode.derive(state);
+    this.store = opts.store || null;
+    this.clock = opts.clock || systemClock;
+    this.window = checkWindow(opts.window || GO_CLIENT_WINDOW);
+    this.controlTopicBytes = utf8Encode(state.receivingTopic, 'receivingTopic');
+  }
+
+  /** The client's 16-byte id (a copy). */
+  get id(): Uint8Array {
+    this.assertLive();
+    const out = new Uint8Array(this.state.id.length);
+    out.set(this.state.id);
+    return out;
+  }
+
+  /** The topic C2 sends this client's commands on: `e4/` + hex id. */
+  get controlTopic(): string {
+    this.assertLive();
+    return this.state.receivingTopic;
+  }
+
+  get modeName(): 'symmetric' | 'publicKey' {
+    return this.mode.name;
+  }
+
+  /**
+   * Protects `payload` for `topic` with the topic's key, timestamped now. Symmetric mode refuses
+   * an empty payload (`EmptyPayload`): Go writes 24 bytes that no client can read.
+   */
+  protect(payload: Uint8Array, topic: BytesLike): Uint8Array {
+    this.assertLive();
+    const data = assertBytes(payload, 'payload');
+    const key = this.state.topicKeys[topicKeyName(hashTopic(topic))];
+    if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    return this.mode.protect(this.state, key, data, this.clock());
+  }
+
+  /**
+   * Reads a message received on `topic`: on the control topic, a command from C2, applied and
+   * persisted; on any other topic, a payload. Throws an E4Error, and changes nothing, when the
+   * message is not authentic, too old, malformed or refused.
+   */
+  unprotect(message: Uint8Array, topic: BytesLike): UnprotectResult {
+    this.assertLive();
+    const data = assertBytes(message, 'message');
+    if (this.isControlTopic(topic)) return { kind: 'command', command: this.applyCommand(data) };
+    const topicHash = hashTopic(topic);
+    const key = this.state.topicKeys[topicKeyName(topicHash)];
+    // Go checks for the topic key before anything else, even the length.
+    if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    const now = this.clock();
+    const state = this.state;
+    const payload = this.mode.unprotect(
+      state,
+      key,
+      function () {
+        return previousTopicKey(state, topicHash, now);
+      },
+      data,
+      now,
+      this.window,
+    );
+    return { kind: 'message', payload: payload };
+  }
+
+  /** The state as the Go client persists it (JSON text). It holds every key: keep it secret. */
+  exportState(): string {
+    this.assertLive();
+    return exportE4goState(this.state);
+  }
+
+  /** Wipes every key the client holds; every later call throws `InvalidArgument`. */
+  destroy(): void {
+    if (this.destroyed) return;
+    wipeState(this.state);
+    this.mode.wipeDerived(this.derived);
+    this.destroyed = true;
+  }
+
+  private assertLive(): void {
+    if (this.destroyed) throw e4Error(E4ErrorCode.InvalidArgument, 'this client was destroyed');
+  }
+
+  /** The control topic is matched by exact string (as bytes when given as bytes). */
+  private isControlTopic(topic: BytesLike): boolean {
+    if (typeof topic === 'string') return topic === this.state.receivingTopic;
+    return sameBytes(bytesOf(topic, 'topic'), this.controlTopicBytes);
+  }
+
+  /** Opens, decodes, checks, applies to a copy, persists, then swaps: nothing changes on failure. */
+  private applyCommand(message: Uint8Array): CommandName {
+    const now = this.clock();
+    checkSymmetricMessage(message, now, this.window);
+    const plaintext = openSymmetric(this.derived.commandKey, message);
+    try {
+      const command = decodeCommand(plaintext);
+      if (!this.mode.supports(command.spec)) {
+        throw e4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
+      }
+      const next = cloneState(this.state);
+      let nextDerived: Derived | null = null;
+      try {
+        this.applyToCopy(next, command.spec, command.args, now);
+        nextDerived = this.mode.derive(next);
+        if (this.store !== null) this.save(next);
+      } catch (e) {
+        wipeState(next);
+        if (nextDerived !== null) this.mode.wipeDerived(nextDerived);
+        throw e;
+      }
+      const previous = this.state;
+      const previousDerived = this.derived;
+      this.state = next;
+      this.derived = nextDerived;
+      wipeState(previous);
+      this.mode.wipeDerived(previousDerived);
+      return command.spec.name;
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  private applyToCopy(state: ClientState, spec: CommandSpec, args: Uint8Array, nowMs: number): void {
+    if (spec.name === 'RemoveTopic') removeTopic(state, args);
+    else if (spec.name === 'ResetTopics') state.topicKeys = {};
+    else if (spec.name === 'SetTopicKey') {
+      setTopicKey(state, args.subarray(SET_TOPIC_KEY_HASH_OFFSET), args.subarray(0, KEY_LEN), nowMs);
+    } else this.mode.applyCommand(state, spec, args);
+  }
+
+  private save(state: ClientState): void {
+    const text = exportE4goState(state);
+    try {
+      (this.store as KeyStore).save(text);
+    } catch (e) {
+      if ((e as { code?: string }).code === E4ErrorCode.StoreFailed) throw e;
+      throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the new state');
+    }
+  }
+}
+
+/** Where a client's state is loaded from: the Go client's JSON `text`, or what `store` holds. */
+export interface LoadSource extends ClientOptions {
+  text?: string;
+}
+
+/** The state of `source`, parsed and validated (`InvalidState` when there is none or it is bad). */
+export function readState(source: LoadSource): ClientState {
+  const text = source.text !== undefined ? source.text : source.store !== undefined ? source.store.load() : null;
+  if (text === null) throw e4Error(E4ErrorCode.InvalidState, 'state: nothing stored');
+  return importE4goState(text);
+}
+
+/** Saves a new client's first state, as Go's NewClient does. */
+export function saveInitialState(client: E4Client, store: KeyStore | undefined): void {
+  if (store === undefined) return;
+  try {
+    store.save(client.exportState());
+  } catch (e) {
+    client.destroy();
+    if ((e as { code?: string }).code === E4ErrorCode.StoreFailed) throw e;
+    throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the new state');
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Symmetric-key mode: the client key protects C2's commands, topic keys protect messages, and
+ * no signature is involved. Part of the ES5 build.
+ */
+import { E4ErrorCode, e4Error } from '../errors.ts';
+import type { ClientState, SymmetricKeyMaterial } from '../keys/state.ts';
+import { deriveKeyFromPassword, idFromName } from '../primitives.ts';
+import type { CommandSpec } from '../protocol/commands.ts';
+import { checkSymmetricKey, checkSymmetricMessage, openSymmetric, protectSymmetric } from '../protocol/messages.ts';
+import { CONTROL_TOPIC_PREFIX, ID_LEN } from '../protocol/sizes.ts';
+import { openWithTransition } from '../protocol/transition.ts';
+import { assertBytes, toHex, type BytesLike } from '../utils.ts';
+import { assertName } from '../validate.ts';
+import { E4Client, readState, saveInitialState, type ClientOptions, type LoadSource } from './client.ts';
+import type { KeyMode } from './mode.ts';
+
+function material(state: ClientState): SymmetricKeyMaterial {
+  return state.key as SymmetricKeyMaterial;
+}
+
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+export const symmetricMode: KeyMode = {
+  name: 'symmetric',
+  keyType: 0,
+  derive: function (state) {
+    // The client key itself protects commands: nothing to derive, nothing extra to wipe.
+    return { commandKey: material(state).key };
+  },
+  wipeDerived: function () {},
+  protect: function (_state, topicKey, payload, nowMs) {
+    if (payload.length === 0) {
+      throw e4Error(E4ErrorCode.EmptyPayload, 'an empty payload cannot be protected: no E4 client could read it');
+    }
+    return protectSymmetric(topicKey, payload, nowMs);
+  },
+  unprotect: function (_state, topicKey, previousKey, message, nowMs, window) {
+    checkSymmetricMessage(message, nowMs, window);
+    return openWithTransition(
+      function (key) {
+        return openSymmetric(key, message);
+      },
+      topicKey,
+      previousKey,
+    );
+  },
+  supports: function (spec: CommandSpec) {
+    return !spec.publicKeyOnly;
+  },
+  applyCommand: function (state, spec, args) {
+    // The table leaves SetIDKey as the only command a symmetric mode applies itself.
+    if (spec.name !== 'SetIDKey') throw e4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
+    checkSymmetricKey(args);
+    material(state).key = copyOf(args);
+  },
+};
+
+function controlTopicOf(id: Uint8Array): string {
+  return CONTROL_TOPIC_PREFIX + toHex(id);
+}
+
+export interface SymmetricClientConfig extends ClientOptions {
+  /** 16-byte client id. */
+  id: Uint8Array;
+  /** 32-byte client key, shared with C2. */
+  key: Uint8Array;
+}
+
+/** A new symmetric-key client from its id and key; saved to the store at once, as Go does. */
+export function createSymmetricClient(config: SymmetricClientConfig): E4Client {
+  const id = assertBytes(config.id, 'id');
+  if (id.length !== ID_LEN) throw e4Error(E4ErrorCode.InvalidId, 'invalid ID length, got ' + id.length + ', expected ' + ID_LEN);
+  const key = assertBytes(config.key, 'key');
+  checkSymmetricKey(key);
+  const state: ClientState = {
+    id: copyOf(id),
+    topicKeys: {},
+    key: { keyType: 0, key: copyOf(key) },
+    receivingTopic: controlTopicOf(id),
+  };
+  const client = new E4Client(symmetricMode, state, config);
+  saveInitialState(client, config.store);
+  return client;
+}
+
+export interface PasswordClientConfig extends ClientOptions {
+  /** The client's name: its id is the first 16 bytes of SHA3-256(name). */
+  name: BytesLike;
+  /** At least 16 bytes of UTF-8; the key is E4's Argon2i derivation of it. */
+  password: BytesLike;
+}
+
+/** A new symmetric-key client from a name and a password, derived as E4 derives them. */
+export function createSymmetricClientFromPassword(config: PasswordClientConfig): E4Client {
+  assertName(config.name);
+  const key = deriveKeyFromPassword(config.password);
+  try {
+    return createSymmetricClient({
+      id: idFromName(config.name),
+      key: key,
+      store: config.store,
+      clock: config.clock,
+      window: config.window,
+    });
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * A symmetric-key client from the Go client's JSON state: `text`, or what `store` holds. The
+ * store, when given, keeps receiving the state after every command.
+ */
+export function loadSymmetricClient(source: LoadSource): E4Client {
+  const state = readState(source);
+  if (state.key.keyType !== 0) {
+    throw e4Error(E4ErrorCode.InvalidState, 'state: a public-key client cannot be loaded as a symmetric one');
+  }
+  return new E4Client(symmetricMode, state, source);
+}
