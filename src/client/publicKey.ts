@@ -116,7 +116,8 @@ export function publicKeyModeOn(curves: CurveProvider): KeyMode {
         }
         delete k.pubKeys[name];
       } else if (spec.name === 'ResetPubKeys') {
-        k.pubKeys = {};
+        // Go empties the table it has: one loaded as null stays null ("PubKeys":null).
+        if (k.pubKeys !== null) k.pubKeys = {};
       } else if (spec.name === 'SetPubKey') {
         const publicKey = args.subarray(0, ED25519_PUBLIC_KEY_LEN);
         // Go answers success and stores nothing here; e4ts says so.

@@ -69,7 +69,9 @@ export function previousTopicKey(state: ClientState, topicHash: Uint8Array, nowM
 
 /**
  * `open(currentKey)`, and on an authentication failure `open(previousKey)` when there is one;
- * if that fails too, the first failure is what the caller sees.
+ * if that fails too, its error is what the caller sees, as in Go: the authentication failure
+ * again, or the old key's own error (an all-zero old key, which SetTopicKey stores unchecked:
+ * "invalid symmetric key, all zeros").
  */
 export function openWithTransition(
   open: (key: Uint8Array) => Uint8Array,
@@ -82,10 +84,6 @@ export function openWithTransition(
     if ((e as { code?: string }).code !== E4ErrorCode.NotAuthentic) throw e;
     const old = previousKey();
     if (old === null) throw e;
-    try {
-      return open(old);
-    } catch (ignored) {
-      throw e;
-    }
+    return open(old);
   }
 }
