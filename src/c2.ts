@@ -5,6 +5,7 @@
  *
  * Builders check the key length before the topic or name, and answer in the Go builders' words.
  */
+import { checkId } from './client/client.ts';
 import { E4ErrorCode, e4Error } from './errors.ts';
 import { nobleCurves, type KeyPair } from './keys/curves.ts';
 import { hashTopic, idFromName, sha3_256 } from './primitives.ts';
@@ -27,9 +28,7 @@ export type ClientRef = BytesLike | { id: Uint8Array };
 
 function idOf(client: ClientRef): Uint8Array {
   if (typeof client === 'object' && client !== null && !(client instanceof Uint8Array)) {
-    const id = assertBytes(client.id, 'id');
-    if (id.length !== ID_LEN) throw e4Error(E4ErrorCode.InvalidId, 'invalid ID length, got ' + id.length + ', expected ' + ID_LEN);
-    return id;
+    return checkId(client.id);
   }
   if (bytesOf(client, 'name').length === 0) throw e4Error(E4ErrorCode.InvalidName, 'name must not be empty');
   return idFromName(client);

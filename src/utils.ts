@@ -36,6 +36,25 @@ export function isAllZero(bytes: Uint8Array): boolean {
   return acc === 0;
 }
 
+/** A copy that owns its bytes (callers' arrays are never kept). */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * True when `a` and `b` hold the same bytes. Lengths are public and compared first; then every
+ * byte is read and the differences ORed together, so the time taken does not depend on where
+ * the first difference lies (an early exit would let an attacker forge a tag byte by byte).
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
 /** Zeroes each array: for scratch that held keys or plaintext. */
 export function wipe(...arrays: Uint8Array[]): void {
   for (let i = 0; i < arrays.length; i++) arrays[i].fill(0);

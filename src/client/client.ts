@@ -21,10 +21,10 @@ import {
   type CommandSpec,
 } from '../protocol/commands.ts';
 import { checkSymmetricMessage, openSymmetric } from '../protocol/messages.ts';
-import { KEY_LEN } from '../protocol/sizes.ts';
+import { CONTROL_TOPIC_PREFIX, ID_LEN, KEY_LEN } from '../protocol/sizes.ts';
 import { previousTopicKey, removeTopic, setTopicKey, topicKeyName } from '../protocol/transition.ts';
 import type { KeyStore } from '../stores/store.ts';
-import { assertBytes, bytesOf, utf8Encode, type BytesLike } from '../utils.ts';
+import { assertBytes, bytesOf, equalBytes, toHex, utf8Encode, type BytesLike } from '../utils.ts';
 import type { Derived, KeyMode } from './mode.ts';
 
 export interface ClientOptions {
@@ -39,12 +39,6 @@ export interface ClientOptions {
 export type UnprotectResult =
   | { kind: 'message'; payload: Uint8Array }
   | { kind: 'command'; command: CommandName };
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export class E4Client {
   private state: ClientState;
@@ -147,7 +141,7 @@ export class E4Client {
   /** The control topic is matched by exact string (as bytes when given as bytes). */
   private isControlTopic(topic: BytesLike): boolean {
     if (typeof topic === 'string') return topic === this.state.receivingTopic;
-    return sameBytes(bytesOf(topic, 'topic'), this.controlTopicBytes);
+    return equalBytes(bytesOf(topic, 'topic'), this.controlTopicBytes);
   }
 
   /** Opens, decodes, checks, applies to a copy, persists, then swaps: nothing changes on failure. */
@@ -200,6 +194,20 @@ export class E4Client {
       throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the new state');
     }
   }
+}
+
+/** A client id as E4 requires it: 16 bytes (the Go client accepts any length in symmetric mode). */
+export function checkId(id: unknown): Uint8Array {
+  const bytes = assertBytes(id, 'id');
+  if (bytes.length !== ID_LEN) {
+    throw e4Error(E4ErrorCode.InvalidId, 'invalid ID length, got ' + bytes.length + ', expected ' + ID_LEN);
+  }
+  return bytes;
+}
+
+/** A client's control topic: `e4/` + lower-case hex of its id. */
+export function controlTopicOf(id: Uint8Array): string {
+  return CONTROL_TOPIC_PREFIX + toHex(id);
 }
 
 /** Where a client's state is loaded from: the Go client's JSON `text`, or what `store` holds. */

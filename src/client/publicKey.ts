@@ -20,27 +20,19 @@ import {
   signerIdOf,
 } from '../protocol/messages.ts';
 import {
-  CONTROL_TOPIC_PREFIX,
   ED25519_PRIVATE_KEY_LEN,
   ED25519_PUBLIC_KEY_LEN,
-  ID_LEN,
   SIGNATURE_LEN,
   X25519_KEY_LEN,
 } from '../protocol/sizes.ts';
 import { openWithTransition } from '../protocol/transition.ts';
-import { assertBytes, isAllZero, toHex, type BytesLike } from '../utils.ts';
+import { assertBytes, copyBytes, isAllZero, toHex, type BytesLike } from '../utils.ts';
 import { assertName } from '../validate.ts';
-import { E4Client, saveInitialState, type ClientOptions } from './client.ts';
+import { checkId, controlTopicOf, E4Client, saveInitialState, type ClientOptions } from './client.ts';
 import type { KeyMode } from './mode.ts';
 
 function material(state: ClientState): PublicKeyMaterial {
   return state.key as PublicKeyMaterial;
-}
-
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
 }
 
 /** Go's ValidateEd25519PrivKey, in the words of the Go client. */
@@ -108,7 +100,7 @@ export function publicKeyModeOn(curves: CurveProvider): KeyMode {
       if (spec.name === 'SetIDKey') {
         // Any 64 non-zero bytes, as Go: the halves are not checked against each other.
         checkPrivateKey(args);
-        k.privateKey = copyOf(args);
+        k.privateKey = copyBytes(args);
       } else if (spec.name === 'RemovePubKey') {
         const name = toHex(args);
         if (k.pubKeys === null || k.pubKeys[name] === undefined) {
@@ -123,12 +115,12 @@ export function publicKeyModeOn(curves: CurveProvider): KeyMode {
         // Go answers success and stores nothing here; e4ts says so.
         if (isAllZero(publicKey)) throw e4Error(E4ErrorCode.InvalidPublicKey, 'invalid public key, all zeros');
         if (k.pubKeys === null) k.pubKeys = {};
-        k.pubKeys[toHex(args.subarray(SET_PUB_KEY_ID_OFFSET))] = copyOf(publicKey);
+        k.pubKeys[toHex(args.subarray(SET_PUB_KEY_ID_OFFSET))] = copyBytes(publicKey);
       } else if (spec.name === 'SetC2Key') {
         // A low-order key passes this check and fails when the client derives the shared key
         // from the copy, before anything is saved: unlike Go, the old C2 key stays.
         checkC2PublicKey(args);
-        k.c2PublicKey = copyOf(args);
+        k.c2PublicKey = copyBytes(args);
       } else {
         throw e4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
       }
@@ -149,23 +141,22 @@ export interface PublicKeyClientConfig extends ClientOptions {
 
 /** A new public-key client; saved to the store at once, as Go does. */
 export function createPublicKeyClient(config: PublicKeyClientConfig): E4Client {
-  const id = assertBytes(config.id, 'id');
-  if (id.length !== ID_LEN) throw e4Error(E4ErrorCode.InvalidId, 'invalid ID length, got ' + id.length + ', expected ' + ID_LEN);
+  const id = checkId(config.id);
   const privateKey = assertBytes(config.privateKey, 'privateKey');
   checkPrivateKey(privateKey);
   const c2PublicKey = assertBytes(config.c2PublicKey, 'c2PublicKey');
   checkC2PublicKey(c2PublicKey);
   const state: ClientState = {
-    id: copyOf(id),
+    id: copyBytes(id),
     topicKeys: {},
     key: {
       keyType: 1,
-      privateKey: copyOf(privateKey),
-      signerId: copyOf(id),
-      c2PublicKey: copyOf(c2PublicKey),
+      privateKey: copyBytes(privateKey),
+      signerId: copyBytes(id),
+      c2PublicKey: copyBytes(c2PublicKey),
       pubKeys: {},
     },
-    receivingTopic: CONTROL_TOPIC_PREFIX + toHex(id),
+    receivingTopic: controlTopicOf(id),
   };
   const client = new E4Client(publicKeyMode, state, config);
   saveInitialState(client, config.store);

@@ -7,21 +7,14 @@ import type { ClientState, SymmetricKeyMaterial } from '../keys/state.ts';
 import { deriveKeyFromPassword, idFromName } from '../primitives.ts';
 import type { CommandSpec } from '../protocol/commands.ts';
 import { checkSymmetricKey, checkSymmetricMessage, openSymmetric, protectSymmetric } from '../protocol/messages.ts';
-import { CONTROL_TOPIC_PREFIX, ID_LEN } from '../protocol/sizes.ts';
 import { openWithTransition } from '../protocol/transition.ts';
-import { assertBytes, toHex, type BytesLike } from '../utils.ts';
+import { assertBytes, copyBytes, type BytesLike } from '../utils.ts';
 import { assertName } from '../validate.ts';
-import { E4Client, readState, saveInitialState, type ClientOptions, type LoadSource } from './client.ts';
+import { checkId, controlTopicOf, E4Client, readState, saveInitialState, type ClientOptions, type LoadSource } from './client.ts';
 import type { KeyMode } from './mode.ts';
 
 function material(state: ClientState): SymmetricKeyMaterial {
   return state.key as SymmetricKeyMaterial;
-}
-
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
 }
 
 export const symmetricMode: KeyMode = {
@@ -55,13 +48,9 @@ export const symmetricMode: KeyMode = {
     // The table leaves SetIDKey as the only command a symmetric mode applies itself.
     if (spec.name !== 'SetIDKey') throw e4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
     checkSymmetricKey(args);
-    material(state).key = copyOf(args);
+    material(state).key = copyBytes(args);
   },
 };
-
-function controlTopicOf(id: Uint8Array): string {
-  return CONTROL_TOPIC_PREFIX + toHex(id);
-}
 
 export interface SymmetricClientConfig extends ClientOptions {
   /** 16-byte client id. */
@@ -72,14 +61,13 @@ export interface SymmetricClientConfig extends ClientOptions {
 
 /** A new symmetric-key client from its id and key; saved to the store at once, as Go does. */
 export function createSymmetricClient(config: SymmetricClientConfig): E4Client {
-  const id = assertBytes(config.id, 'id');
-  if (id.length !== ID_LEN) throw e4Error(E4ErrorCode.InvalidId, 'invalid ID length, got ' + id.length + ', expected ' + ID_LEN);
+  const id = checkId(config.id);
   const key = assertBytes(config.key, 'key');
   checkSymmetricKey(key);
   const state: ClientState = {
-    id: copyOf(id),
+    id: copyBytes(id),
     topicKeys: {},
-    key: { keyType: 0, key: copyOf(key) },
+    key: { keyType: 0, key: copyBytes(key) },
     receivingTopic: controlTopicOf(id),
   };
   const client = new E4Client(symmetricMode, state, config);

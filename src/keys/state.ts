@@ -6,6 +6,7 @@
  * build). State is never mutated in place by a command: `cloneState` makes the copy a command
  * applies to, and the client swaps it in only after the store has saved it.
  */
+import { copyBytes } from '../utils.ts';
 
 /** Byte strings by lower-case hex key. Values are stored as given (Go does not re-check them). */
 export interface ByteTable {
@@ -46,12 +47,6 @@ export interface ClientState {
   key: KeyMaterial;
   /** The control topic, `e4/` + hex id. */
   receivingTopic: string;
-}
-
-function copyBytes(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
 }
 
 export function cloneTable(table: ByteTable): ByteTable {

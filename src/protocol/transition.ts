@@ -10,7 +10,7 @@
 import { E4ErrorCode } from '../errors.ts';
 import { hashTopic } from '../primitives.ts';
 import type { ClientState } from '../keys/state.ts';
-import { toHex } from '../utils.ts';
+import { copyBytes, equalBytes, toHex } from '../utils.ts';
 import { readTimestamp, writeTimestamp } from './clock.ts';
 import { KEY_LEN, KEY_TRANSITION_MS, TRANSITION_ENTRY_LEN } from './sizes.ts';
 
@@ -24,27 +24,18 @@ export function transitionEntryName(topicHash: Uint8Array): string {
   return toHex(hashTopic(topicHash));
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
 /** SetTopicKey on `state` (a copy the caller will persist), at the receiver's time `nowMs`. */
 export function setTopicKey(state: ClientState, topicHash: Uint8Array, key: Uint8Array, nowMs: number): void {
   const name = topicKeyName(topicHash);
   const current = state.topicKeys[name];
-  if (current !== undefined && sameBytes(current, key)) return;
+  if (current !== undefined && equalBytes(current, key)) return;
   if (current !== undefined) {
     const entry = new Uint8Array(current.length + 8);
     entry.set(current, 0);
     writeTimestamp(nowMs, entry, current.length);
     state.topicKeys[transitionEntryName(topicHash)] = entry;
   }
-  const copy = new Uint8Array(key.length);
-  copy.set(key);
-  state.topicKeys[name] = copy;
+  state.topicKeys[name] = copyBytes(key);
 }
 
 /** RemoveTopic: the key and its transition entry; an unknown topic is not an error. */

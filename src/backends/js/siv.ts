@@ -5,7 +5,7 @@
 import { E4ErrorCode, e4Error } from '../../errors.ts';
 import { expandKey, loadBlock, MAX_ROUND_KEY_WORDS, storeBlock } from './aes.ts';
 import { type CmacKey, cmacSubkeys, s2v, s2vStart } from './cmac.ts';
-import { ctEqual } from './ct.ts';
+import { equalBytes } from '../../utils.ts';
 import { ctrXor } from './ctr.ts';
 import { createKeyCache, type KeyEntry } from './keycache.ts';
 
@@ -129,7 +129,7 @@ export function sivOpen(
   ctrXor(e.ctrRk, e.ctrNr, counter, sealed, 16, out, 0, len);
   s2v(e.mac, e.d0, e.d1, ads, out, 0, len, tagWords);
   storeBlock(tagWords, tagBytes, 0);
-  const ok = ctEqual(tagBytes, sealed.subarray(0, 16));
+  const ok = equalBytes(tagBytes, sealed.subarray(0, 16));
   wipeScratch();
   if (!ok) {
     out.fill(0);
