@@ -1,9 +1,8 @@
 /**
  * The one list of e4ts error codes and the one factory that builds errors.
  *
- * Callers test `e.code` (or `isE4Error(e, code)`), never the message text nor `instanceof`:
- * the embedded ES5 build cannot rely on `class extends Error`, so no module but this one names
- * the class. Messages never contain key material.
+ * Callers test `e.code` (or `isE4Error(e, code)`), never the message text nor `instanceof`.
+ * Messages never contain key material.
  */
 
 export const E4ErrorCode = {
@@ -75,19 +74,22 @@ export const E4ErrorCode = {
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];
 
-/** The error every e4ts function throws. Test `code`, not the message. */
-export class E4Error extends Error {
+/**
+ * The error every e4ts function throws: an `Error` with a stable `code`. Test `code`, not the
+ * message. It is built by `e4Error`, not by a class: ES5 engines (the embedded build) cannot
+ * subclass `Error` reliably, so the same plain object serves every runtime.
+ */
+export interface E4Error extends Error {
+  readonly name: 'E4Error';
   readonly code: E4ErrorCode;
-  constructor(code: E4ErrorCode, message: string) {
-    super(message);
-    this.name = 'E4Error';
-    this.code = code;
-  }
 }
 
-/** Builds an `E4Error`; the only way the rest of e4ts creates one. */
+/** Builds an `E4Error`; the only way e4ts creates one. */
 export function e4Error(code: E4ErrorCode, message: string): E4Error {
-  return new E4Error(code, message);
+  const error = new Error(message) as Error & { name: string; code: E4ErrorCode };
+  error.name = 'E4Error';
+  error.code = code;
+  return error as E4Error;
 }
 
 /** True when `e` is an e4ts error, and when `code` is given, one with that code. */

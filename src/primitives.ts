@@ -3,7 +3,7 @@
  *
  * After `await init()` every function is synchronous. Errors are `E4Error`s; test `e.code`.
  */
-import { activeBackend } from './backends/select.ts';
+import { activeBackend } from './backends/active.ts';
 import { MAX_ADS, MAX_ARGON2_IO, SIV_TAG_LEN, type Argon2Params, type Argon2Type } from './backends/backend.ts';
 import { E4ErrorCode, e4Error } from './errors.ts';
 import { E4_ARGON2, HASH_LEN } from './protocol/sizes.ts';

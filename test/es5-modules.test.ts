@@ -27,6 +27,9 @@ const ES5_MODULES = [
   'src/stores/memory.ts',
   'src/stores/webStorage.ts',
   'src/utils.ts',
+  'src/errors.ts',
+  'src/primitives.ts',
+  'src/backends/active.ts',
   'src/validate.ts',
 ];
 

@@ -3,6 +3,7 @@
  * otherwise, or whichever the caller forces. The only module that knows every backend.
  */
 import { E4ErrorCode, e4Error } from '../errors.ts';
+import { setActiveBackend } from './active.ts';
 import type { Backend } from './backend.ts';
 import { jsBackend } from './js/index.ts';
 import { compileWasmModules, createWasmBackend, wasmSupported, type WasmBackendOptions, type WasmModules } from './wasm.ts';
@@ -14,7 +15,6 @@ export interface InitOptions extends WasmBackendOptions {
   backend?: BackendChoice;
 }
 
-let active: Backend | null = null;
 let pending: Promise<Backend> | null = null;
 let pendingKey = '';
 let compiled: Promise<WasmModules> | null = null;
@@ -42,12 +42,8 @@ export function init(options: InitOptions = {}): Promise<Backend> {
   const key = optionsKey(options);
   if (pending === null || key !== pendingKey) {
     pendingKey = key;
-    const previous = active;
     const attempt = build(options).then((backend) => {
-      if (pendingKey === key) {
-        if (previous !== null && previous !== backend) previous.wipeKeyCache();
-        active = backend;
-      }
+      if (pendingKey === key) setActiveBackend(backend);
       return backend;
     });
     pending = attempt;
@@ -57,10 +53,4 @@ export function init(options: InitOptions = {}): Promise<Backend> {
     });
   }
   return pending;
-}
-
-/** The backend `init` chose; `NotInitialized` before it has finished. */
-export function activeBackend(): Backend {
-  if (active === null) throw e4Error(E4ErrorCode.NotInitialized, 'call and await init() before using e4ts');
-  return active;
 }
