@@ -157,3 +157,22 @@ describe('tag comparison has no early exit', () => {
     expect(fn).not.toMatch(/\b(br_if|br_table|br|if|return|select)\b/);
   });
 });
+
+describe('client.destroy()', () => {
+  it('leaves none of its topic keys in the WASM key cache', async () => {
+    const { init } = await import('../src/backends/select.ts');
+    const { createSymmetricClient } = await import('../src/client/symmetric.ts');
+    const { cmdSetTopicKey, protectCommand } = await import('../src/c2.ts');
+    const wasm = (await init({ backend: 'wasm' })) as WasmBackend;
+    const clientKey = random(32);
+    const topicKey = random(32);
+    const client = createSymmetricClient({ id: random(16), key: clientKey });
+    client.unprotect(protectCommand(clientKey, cmdSetTopicKey(topicKey, 't')), client.controlTopic);
+    client.protect(random(40), 't');
+    const sivKey = new Uint8Array([...topicKey, ...topicKey]);
+    expect(found(wasm.coreMemory(), secretsOf(sivKey))).toBe(secretsOf(sivKey).length); // the control
+    client.destroy();
+    expect(found(wasm.coreMemory(), secretsOf(sivKey))).toBe(0);
+    expect(found(wasm.coreMemory(), secretsOf(new Uint8Array([...clientKey, ...clientKey])))).toBe(0);
+  });
+});

@@ -12,7 +12,7 @@
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { exportE4goState, importE4goState } from '../keys/e4goJson.ts';
 import { cloneState, wipeState, type ClientState } from '../keys/state.ts';
-import { hashTopic } from '../primitives.ts';
+import { hashTopic, wipeKeyCache } from '../primitives.ts';
 import { checkWindow, GO_CLIENT_WINDOW, systemClock, type Clock, type TimestampWindow } from '../protocol/clock.ts';
 import {
   decodeCommand,
@@ -126,11 +126,16 @@ export class E4Client {
     return exportE4goState(this.state);
   }
 
-  /** Wipes every key the client holds; every later call throws `InvalidArgument`. */
+  /**
+   * Wipes every key the client holds, and the backend's cache of expanded keys (shared by all
+   * clients, which only makes their next message pay for a key schedule); every later call
+   * throws `InvalidArgument`.
+   */
   destroy(): void {
     if (this.destroyed) return;
     wipeState(this.state);
     this.mode.wipeDerived(this.derived);
+    wipeKeyCache();
     this.destroyed = true;
   }
 
