@@ -1,6 +1,6 @@
 /**
- * The status every operation export of both modules returns (0 = ok); src/backends/wasm.ts maps
- * each one to an E4Error code. One list, so the two modules cannot number them differently.
+ * The status every operation export of the three modules returns (0 = ok); src/backends/wasm.ts
+ * maps each one to an E4Error code. One list, so the modules cannot number them differently.
  */
 export enum Status {
   /** The operation completed. */
@@ -17,4 +17,8 @@ export enum Status {
   OutOfMemory = 5,
   /** An argument no length check covers, such as a sealed input shorter than the tag. */
   InvalidArgument = 6,
+  /** Ed25519 verify: the signature does not verify as Go verifies it, for whatever reason. */
+  InvalidSignature = 7,
+  /** X25519 gave the all-zero secret (a point of small order), or an Ed25519 key has no x. */
+  InvalidPublicKey = 8,
 }

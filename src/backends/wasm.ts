@@ -18,6 +18,7 @@ import { E4ErrorCode, e4Error } from '../errors.ts';
 import { fromBase64 } from '../utils.ts';
 import {
   MAX_ADS,
+  noArgon2,
   SHA3_256_LEN,
   SIV_TAG_LEN,
   type Argon2Params,
@@ -56,7 +57,7 @@ interface Argon2Exports {
   wipe(): void;
 }
 
-/** The statuses both modules return (assembly/status.ts), indexed by their number. */
+/** The statuses the modules return (assembly/status.ts), indexed by their number. */
 const STATUS_CODES: readonly E4ErrorCode[] = [
   E4ErrorCode.Internal, // 0 = ok, never mapped
   E4ErrorCode.NotAuthentic,
@@ -65,9 +66,12 @@ const STATUS_CODES: readonly E4ErrorCode[] = [
   E4ErrorCode.TooManyAds,
   E4ErrorCode.OutOfMemory,
   E4ErrorCode.InvalidArgument,
+  E4ErrorCode.InvalidSignature,
+  E4ErrorCode.InvalidPublicKey,
 ];
 
-function check(status: number, operation: string): void {
+/** Throws the E4Error of a non-zero status; `src/backends/wasm-curves.ts` maps its statuses here too. */
+export function check(status: number, operation: string): void {
   if (status === 0) return;
   const code = status > 0 && status < STATUS_CODES.length ? STATUS_CODES[status] : E4ErrorCode.Internal;
   const detail =
@@ -81,7 +85,7 @@ function check(status: number, operation: string): void {
 
 const ARGON2_TYPES: Record<Argon2Type, number> = { argon2i: 1, argon2id: 2 };
 
-const imports = {
+export const imports = {
   env: {
     abort(): never {
       throw e4Error(E4ErrorCode.Internal, 'WebAssembly module aborted');
@@ -91,31 +95,104 @@ const imports = {
 
 export interface WasmModules {
   core: WebAssembly.Module;
-  argon2: WebAssembly.Module;
-}
-
-let decodedCore: Uint8Array<ArrayBuffer> | null = null;
-
-function coreBytes(): Uint8Array<ArrayBuffer> {
-  if (decodedCore === null) decodedCore = fromBase64(CORE_WASM, 'core module');
-  return decodedCore;
-}
-
-/** True when this runtime can run the core module. */
-export function wasmSupported(): boolean {
-  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(coreBytes());
+  /** Null in the entry points built without Argon2: the backend's `argon2` then refuses. */
+  argon2: WebAssembly.Module | null;
 }
 
 /**
- * Compiles both embedded modules. Argon2 is scalar 64-bit code: V8 turns BlaMka into multiply and
- * rotate instructions, and v128 builds measured no faster at E4's parameters, so there is no
+ * One embedded module's bytes. build/build-wasm.ts stores each deflated in the zlib format
+ * (RFC 1950: a quarter of the size, and an Adler-32 checksum the stream verifies) and then as
+ * base64; the platform's DecompressionStream inflates it.
+ */
+export async function inflate(packed: string, title: string): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new DecompressionStream('deflate');
+  const writer = stream.writable.getWriter();
+  // A damaged module rejects the reads below; these promises reject with it and are not awaited.
+  writer.write(fromBase64(packed, title)).catch(ignore);
+  writer.close().catch(ignore);
+  const reader = stream.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      chunks.push(next.value);
+      length += next.value.length;
+    }
+  } catch {
+    throw e4Error(E4ErrorCode.Internal, 'the embedded ' + title + ' does not inflate');
+  }
+  const bytes = new Uint8Array(length);
+  let pos = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    bytes.set(chunks[i], pos);
+    pos += chunks[i].length;
+  }
+  return bytes;
+}
+
+function ignore(): void {}
+
+let coreBytes: Promise<Uint8Array<ArrayBuffer> | null> | null = null;
+
+/** The core module's bytes, or null where this runtime cannot inflate or validate them. */
+function supportedCoreBytes(): Promise<Uint8Array<ArrayBuffer> | null> {
+  coreBytes ??=
+    typeof WebAssembly !== 'object' ||
+    typeof WebAssembly.validate !== 'function' ||
+    typeof DecompressionStream !== 'function'
+      ? Promise.resolve(null)
+      : inflate(CORE_WASM, 'core module').then((bytes) => (WebAssembly.validate(bytes) ? bytes : null));
+  return coreBytes;
+}
+
+/**
+ * True when this runtime can run the core module: it has WebAssembly and DecompressionStream
+ * (every current browser, Node 18 and later, Deno, Bun) and validates the module.
+ */
+export async function wasmSupported(): Promise<boolean> {
+  return (await supportedCoreBytes()) !== null;
+}
+
+let coreCompiled: Promise<WebAssembly.Module> | null = null;
+let argon2Compiled: Promise<WebAssembly.Module> | null = null;
+
+/**
+ * Compiles a module; `BackendUnavailable` where the runtime refuses to, as a browser does under a
+ * Content Security Policy that allows neither 'wasm-unsafe-eval' nor 'unsafe-eval'.
+ */
+async function compile(bytes: Uint8Array<ArrayBuffer>, title: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    const reason = e instanceof Error ? ': ' + e.message : '';
+    throw e4Error(E4ErrorCode.BackendUnavailable, 'this runtime refuses to compile the ' + title + reason);
+  }
+}
+
+/** Compiles the core module once; `BackendUnavailable` where this runtime cannot run it. */
+export function compileCoreModule(): Promise<WebAssembly.Module> {
+  coreCompiled ??= supportedCoreBytes().then((bytes) => {
+    if (bytes === null) throw e4Error(E4ErrorCode.BackendUnavailable, 'this runtime cannot run the WebAssembly backend');
+    return compile(bytes, 'core module');
+  });
+  return coreCompiled;
+}
+
+/**
+ * Compiles the Argon2 module once. Argon2 is scalar 64-bit code: V8 turns BlaMka into multiply
+ * and rotate instructions, and v128 builds measured no faster at E4's parameters, so there is no
  * SIMD variant to choose.
  */
+export function compileArgon2Module(): Promise<WebAssembly.Module> {
+  argon2Compiled ??= inflate(ARGON2_WASM, 'argon2 module').then((bytes) => compile(bytes, 'argon2 module'));
+  return argon2Compiled;
+}
+
+/** Both embedded modules, compiled. */
 export async function compileWasmModules(): Promise<WasmModules> {
-  const [core, argon2] = await Promise.all([
-    WebAssembly.compile(coreBytes()),
-    WebAssembly.compile(fromBase64(ARGON2_WASM, 'argon2 module')),
-  ]);
+  const [core, argon2] = await Promise.all([compileCoreModule(), compileArgon2Module()]);
   return { core, argon2 };
 }
 
@@ -191,9 +268,11 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
 
   let argon2Kept: Argon2Exports | null = null;
 
+  const argon2Module = modules.argon2;
+
   function argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array {
-    const a2 =
-      argon2Kept ?? (new WebAssembly.Instance(modules.argon2, imports).exports as unknown as Argon2Exports);
+    if (argon2Module === null) return noArgon2();
+    const a2 = argon2Kept ?? (new WebAssembly.Instance(argon2Module, imports).exports as unknown as Argon2Exports);
     try {
       const io = a2.ioPtr();
       if (password.length + salt.length + params.dkLen > a2.ioCapacity()) {

@@ -69,10 +69,17 @@ const P = Fp.ORDER;
 const L = Fn.ORDER;
 const Y_MASK = (BigInt(1) << BigInt(255)) - BigInt(1);
 
-const LOW_ORDER_MESSAGE = 'curve25519 X25519 failed: bad input point: low order point';
+/** Go's error when X25519 gives the all-zero secret; every provider throws it, word for word. */
+export const X25519_LOW_ORDER_MESSAGE = 'curve25519 X25519 failed: bad input point: low order point';
 
-/** A byte array of exactly `length` bytes, or an `E4Error` with `code` naming the size. */
-function sized(value: unknown, title: string, length: number, code: E4ErrorCode): Uint8Array {
+/** `edPublicToCurve`'s error for a key with no x; every provider throws it. */
+export const NOT_A_POINT_MESSAGE = '"publicKey" is not the encoding of a curve point';
+
+/**
+ * A byte array of exactly `length` bytes, or an `E4Error` with `code` naming the size: the
+ * argument check of every provider, so that they refuse the same inputs with the same errors.
+ */
+export function sized(value: unknown, title: string, length: number, code: E4ErrorCode): Uint8Array {
   const bytes = assertBytes(value, title);
   if (bytes.length !== length) {
     throw e4Error(code, '"' + title + '" expected ' + length + ' bytes, got ' + bytes.length);
@@ -202,7 +209,7 @@ function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   try {
     return nobleX25519.getSharedSecret(scalar, u);
   } catch {
-    throw e4Error(E4ErrorCode.InvalidPublicKey, LOW_ORDER_MESSAGE);
+    throw e4Error(E4ErrorCode.InvalidPublicKey, X25519_LOW_ORDER_MESSAGE);
   }
 }
 
@@ -232,24 +239,36 @@ function edPrivateToCurve(privateKey: Uint8Array): Uint8Array {
 function edPublicToCurve(publicKey: Uint8Array): Uint8Array {
   const pub = sized(publicKey, 'publicKey', ED25519_PUBLIC_KEY_LEN, E4ErrorCode.InvalidPublicKey);
   const A = decodePointAsGo(pub);
-  if (A === null) throw e4Error(E4ErrorCode.InvalidPublicKey, '"publicKey" is not the encoding of a curve point');
+  if (A === null) throw e4Error(E4ErrorCode.InvalidPublicKey, NOT_A_POINT_MESSAGE);
   const y = A.toAffine().y;
   const inverse = Fp.pow(Fp.sub(Fp.ONE, y), P - BigInt(2));
   return numberToBytesLE(Fp.mul(Fp.add(Fp.ONE, y), inverse), 32);
 }
 
-function generateEd25519KeyPair(): KeyPair {
-  const seed = randomBytes(ED25519_SEED_LEN);
-  const privateKey = privateKeyFromSeed(seed);
-  wipe(seed);
-  return { privateKey, publicKey: privateKey.slice(ED25519_SEED_LEN) };
+/**
+ * The key-pair generators of a provider, made from its own derivations: an Ed25519 seed and an
+ * X25519 private key are 32 random bytes (RFC 8032 §5.1.5, RFC 7748 §6.1; X25519 clamps when it
+ * uses them).
+ */
+export function keyPairGenerators(
+  privateKeyFromSeedOf: (seed: Uint8Array) => Uint8Array,
+  x25519PublicKeyOf: (privateKey: Uint8Array) => Uint8Array,
+): Pick<CurveProvider, 'generateEd25519KeyPair' | 'generateX25519KeyPair'> {
+  return {
+    generateEd25519KeyPair(): KeyPair {
+      const seed = randomBytes(ED25519_SEED_LEN);
+      const privateKey = privateKeyFromSeedOf(seed);
+      wipe(seed);
+      return { privateKey, publicKey: privateKey.slice(ED25519_SEED_LEN) };
+    },
+    generateX25519KeyPair(): KeyPair {
+      const privateKey = randomBytes(X25519_KEY_LEN);
+      return { privateKey, publicKey: x25519PublicKeyOf(privateKey) };
+    },
+  };
 }
 
-/** RFC 7748 §6.1: the private key is 32 random bytes; X25519 clamps them when it uses them. */
-function generateX25519KeyPair(): KeyPair {
-  const privateKey = randomBytes(X25519_KEY_LEN);
-  return { privateKey, publicKey: x25519PublicKey(privateKey) };
-}
+const { generateEd25519KeyPair, generateX25519KeyPair } = keyPairGenerators(privateKeyFromSeed, x25519PublicKey);
 
 /** The curve primitives on @noble/curves. */
 export const nobleCurves: CurveProvider = {

@@ -1,0 +1,131 @@
+/**
+ * The curve primitives beside their peers, in one process: Ed25519 verify and sign of a 256-byte
+ * message and X25519, on the WebAssembly curve module (src/backends/wasm-curves.ts), the
+ * @noble/curves provider of e4ts (src/keys/curves.ts), @noble/curves called directly, and
+ * node:crypto with KeyObjects made once (OpenSSL). Writes bench/results/curves.{json,md,svg}.
+ *
+ * Usage: node --import tsx bench/curves.ts [--quick]   (--quick: shorter runs, no files written)
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { Bench } from 'tinybench';
+import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
+import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
+import { opsOf, writeReport, type Row, type Target } from './report.ts';
+
+const quick = process.argv.includes('--quick');
+const TIME_MS = quick ? 200 : 1500;
+const MESSAGE_LEN = 256;
+
+const rows: Row[] = [];
+
+async function measure(group: string, tasks: { impl: string; fn: () => unknown }[]): Promise<void> {
+  for (const task of tasks) {
+    const bench = new Bench({ time: TIME_MS, warmup: true, warmupIterations: 50, throws: true });
+    bench.add(task.impl, task.fn);
+    await bench.run();
+    const result = bench.tasks[0].result;
+    if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
+    rows.push({
+      group,
+      impl: task.impl,
+      opsPerSec: result.throughput.mean,
+      bytes: 0,
+      rme: result.latency.rme,
+      samples: result.latency.samples?.length ?? result.latency.df + 1,
+    });
+    console.log(`${group.padEnd(26)} ${task.impl.padEnd(26)} ${Math.round(result.throughput.mean).toLocaleString('en').padStart(10)} ops/s`);
+  }
+}
+
+function der(prefix: string, key: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(prefix, 'hex'), key]);
+}
+
+function edPublicKeyObject(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: der('302a300506032b6570032100', publicKey), format: 'der', type: 'spki' });
+}
+
+function edPrivateKeyObject(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: der('302e020100300506032b657004220420', seed), format: 'der', type: 'pkcs8' });
+}
+
+function xPrivateKeyObject(privateKey: Uint8Array): KeyObject {
+  return createPrivateKey({ key: der('302e020100300506032b656e04220420', privateKey), format: 'der', type: 'pkcs8' });
+}
+
+function xPublicKeyObject(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: der('302a300506032b656e032100', publicKey), format: 'der', type: 'spki' });
+}
+
+const WASM = 'e4ts (wasm)';
+const NOBLE_PROVIDER = 'e4ts (@noble/curves provider)';
+const NOBLE = '@noble/curves';
+const NODE = 'node:crypto (KeyObject)';
+
+const wasm = createWasmCurves(await compileCurveModule());
+const providers: [string, CurveProvider][] = [
+  [WASM, wasm],
+  [NOBLE_PROVIDER, nobleCurves],
+];
+
+const seed = new Uint8Array(randomBytes(32));
+const privateKey = nobleCurves.ed25519PrivateKeyFromSeed(seed);
+const publicKey = privateKey.slice(32);
+const message = new Uint8Array(randomBytes(MESSAGE_LEN));
+const signature = nobleCurves.ed25519Sign(privateKey, message);
+const edPublic = edPublicKeyObject(publicKey);
+const edPrivate = edPrivateKeyObject(seed);
+// Every implementation must give the same answers before it is timed.
+for (const [name, curves] of providers) {
+  if (!curves.ed25519Verify(publicKey, message, signature)) throw new Error(name + ' refuses the signature');
+  if (Buffer.compare(curves.ed25519Sign(privateKey, message), signature) !== 0) throw new Error(name + ' signs otherwise');
+}
+if (!ed25519.verify(signature, message, publicKey, { zip215: false })) throw new Error('@noble/curves refuses the signature');
+if (!verify(null, message, edPublic, signature)) throw new Error('node:crypto refuses the signature');
+if (Buffer.compare(sign(null, message, edPrivate), signature) !== 0) throw new Error('node:crypto signs otherwise');
+
+await measure(`Ed25519 verify ${MESSAGE_LEN} B`, [
+  ...providers.map(([impl, curves]) => ({ impl, fn: () => curves.ed25519Verify(publicKey, message, signature) })),
+  { impl: NOBLE, fn: () => ed25519.verify(signature, message, publicKey, { zip215: false }) },
+  { impl: NODE, fn: () => verify(null, message, edPublic, signature) },
+]);
+
+await measure(`Ed25519 sign ${MESSAGE_LEN} B`, [
+  ...providers.map(([impl, curves]) => ({ impl, fn: () => curves.ed25519Sign(privateKey, message) })),
+  { impl: NOBLE, fn: () => ed25519.sign(message, seed) },
+  { impl: NODE, fn: () => sign(null, message, edPrivate) },
+]);
+
+const scalar = new Uint8Array(randomBytes(32));
+const peer = nobleCurves.generateX25519KeyPair();
+const shared = nobleCurves.x25519(scalar, peer.publicKey);
+const xPrivate = xPrivateKeyObject(scalar);
+const xPublic = xPublicKeyObject(peer.publicKey);
+if (Buffer.compare(wasm.x25519(scalar, peer.publicKey), shared) !== 0) throw new Error('wasm X25519 differs');
+if (Buffer.compare(diffieHellman({ privateKey: xPrivate, publicKey: xPublic }), shared) !== 0) throw new Error('node:crypto X25519 differs');
+
+await measure('X25519 shared secret', [
+  ...providers.map(([impl, curves]) => ({ impl, fn: () => curves.x25519(scalar, peer.publicKey) })),
+  { impl: NOBLE, fn: () => x25519.getSharedSecret(scalar, peer.publicKey) },
+  { impl: NODE, fn: () => diffieHellman({ privateKey: xPrivate, publicKey: xPublic }) },
+]);
+
+await measure('X25519 public key', [
+  ...providers.map(([impl, curves]) => ({ impl, fn: () => curves.x25519PublicKey(scalar) })),
+  { impl: NOBLE, fn: () => x25519.getPublicKey(scalar) },
+]);
+
+function targets(): Target[] {
+  const group = `Ed25519 verify ${MESSAGE_LEN} B`;
+  return [
+    { what: `${group}: e4ts (wasm) ÷ @noble/curves`, ratio: opsOf(rows, group, WASM) / opsOf(rows, group, NOBLE), bound: 5, kind: 'atLeast' },
+  ];
+}
+
+if (quick) {
+  console.log('\n--quick run: bench/results/ left as it was');
+} else {
+  writeReport('curves', 'e4ts curve primitives beside their peers', rows, WASM, targets());
+  console.log('\nwrote bench/results/curves.{json,md,svg}');
+}
