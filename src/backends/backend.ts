@@ -16,6 +16,8 @@
  * caller's array after it returns.
  */
 
+import { E4ErrorCode, e4Error } from '../errors.ts';
+
 /** RFC 5297 §2.4: S2V takes at most 127 strings, the plaintext being the last. */
 export const MAX_ADS = 126;
 export const SIV_TAG_LEN = 16;
@@ -69,4 +71,12 @@ export interface Backend {
   /** Wipes every cached key schedule and CMAC subkey. */
   wipeKeyCache(): void;
   readonly parts: CipherParts;
+}
+
+/**
+ * The `argon2` of a backend built without Argon2, as in the symmetric client's entry point
+ * (src/symmetric.ts), whose bundle leaves out both Argon2 implementations.
+ */
+export function noArgon2(): never {
+  throw e4Error(E4ErrorCode.BackendUnavailable, 'Argon2 is not in this entry point of e4ts; use init() of the main entry');
 }

@@ -2,11 +2,17 @@
  * Chooses the backend: WebAssembly where the runtime validates the core module, the pure-JS one
  * otherwise, or whichever the caller forces. The only module that knows every backend.
  */
-import { E4ErrorCode, e4Error } from '../errors.ts';
+import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
 import { setActiveBackend } from './active.ts';
-import type { Backend } from './backend.ts';
-import { jsBackend } from './js/index.ts';
-import { compileWasmModules, createWasmBackend, wasmSupported, type WasmBackendOptions, type WasmModules } from './wasm.ts';
+import { noArgon2, type Backend } from './backend.ts';
+import { createJsBackend, jsBackend } from './js/index.ts';
+import {
+  compileArgon2Module,
+  compileCoreModule,
+  createWasmBackend,
+  wasmSupported,
+  type WasmBackendOptions,
+} from './wasm.ts';
 
 export type BackendChoice = 'auto' | 'wasm' | 'js';
 
@@ -15,35 +21,56 @@ export interface InitOptions extends WasmBackendOptions {
   backend?: BackendChoice;
 }
 
+/**
+ * What one entry point's `init` chooses from. The main entry has Argon2 in both backends; the
+ * symmetric client's entry has it in neither, so a bundle of that entry carries neither the Argon2
+ * module nor the pure-JS Argon2 and its BLAKE2b.
+ */
+interface BackendSet {
+  js: Backend;
+  compileArgon2: (() => Promise<WebAssembly.Module>) | null;
+}
+
+const WITH_ARGON2: BackendSet = { js: jsBackend, compileArgon2: compileArgon2Module };
+let withoutArgon2: BackendSet | null = null;
+
 let pending: Promise<Backend> | null = null;
 let pendingKey = '';
-let compiled: Promise<WasmModules> | null = null;
+let pendingSet: BackendSet | null = null;
 
 function optionsKey(options: InitOptions): string {
   return (options.backend ?? 'auto') + '/' + (options.keepArgon2Memory === true);
 }
 
-async function build(options: InitOptions): Promise<Backend> {
+async function build(set: BackendSet, options: InitOptions): Promise<Backend> {
   const choice = options.backend ?? 'auto';
-  if (choice === 'js') return jsBackend;
-  if (!wasmSupported()) {
+  if (choice === 'js') return set.js;
+  if (!(await wasmSupported())) {
     if (choice === 'wasm') throw e4Error(E4ErrorCode.BackendUnavailable, 'this runtime cannot run the WebAssembly backend');
-    return jsBackend;
+    return set.js;
   }
-  compiled ??= compileWasmModules();
-  return createWasmBackend(await compiled, options);
+  try {
+    const [core, argon2] = await Promise.all([compileCoreModule(), set.compileArgon2 === null ? null : set.compileArgon2()]);
+    return createWasmBackend({ core, argon2 }, options);
+  } catch (e) {
+    // A runtime that validates the module may still refuse to compile it (a page's CSP).
+    if (choice === 'auto' && isE4Error(e, E4ErrorCode.BackendUnavailable)) return set.js;
+    throw e;
+  }
 }
 
-/**
- * Prepares e4ts; the one `await` it needs. Concurrent and repeated calls with the same options
- * share one initialisation; a call with other options switches the active backend.
- */
-export function init(options: InitOptions = {}): Promise<Backend> {
+/** A backend made from `have` serves a caller of `want`: the same set, or one with Argon2 for one without. */
+function serves(have: BackendSet | null, want: BackendSet): boolean {
+  return have === want || (have !== null && have.compileArgon2 !== null && want.compileArgon2 === null);
+}
+
+function initFrom(set: BackendSet, options: InitOptions): Promise<Backend> {
   const key = optionsKey(options);
-  if (pending === null || key !== pendingKey) {
+  if (pending === null || key !== pendingKey || !serves(pendingSet, set)) {
     pendingKey = key;
-    const attempt = build(options).then((backend) => {
-      if (pendingKey === key) setActiveBackend(backend);
+    pendingSet = set;
+    const attempt = build(set, options).then((backend) => {
+      if (pendingKey === key && pendingSet === set) setActiveBackend(backend);
       return backend;
     });
     pending = attempt;
@@ -53,4 +80,23 @@ export function init(options: InitOptions = {}): Promise<Backend> {
     });
   }
   return pending;
+}
+
+/**
+ * Prepares e4ts; the one `await` it needs. Concurrent and repeated calls with the same options
+ * share one initialisation; a call with other options switches the active backend.
+ */
+export function init(options: InitOptions = {}): Promise<Backend> {
+  return initFrom(WITH_ARGON2, options);
+}
+
+/**
+ * `init` of the symmetric client's entry point: the same choice of backend, without Argon2
+ * (`deriveKeyFromPassword` and `argon2i`/`argon2id` then answer `BackendUnavailable`). Where the
+ * main entry's `init` has already run with the same options, its backend, which has everything,
+ * stays active.
+ */
+export function initWithoutArgon2(options: InitOptions = {}): Promise<Backend> {
+  withoutArgon2 ??= { js: createJsBackend(noArgon2), compileArgon2: null };
+  return initFrom(withoutArgon2, options);
 }
