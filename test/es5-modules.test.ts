@@ -31,6 +31,10 @@ const ES5_MODULES = [
   'src/primitives.ts',
   'src/backends/active.ts',
   'src/validate.ts',
+  'src/c2Commands.ts',
+  'src/stores/espruinoStorage.ts',
+  'src/embedded/index.ts',
+  'src/embedded/nativeAes.ts',
 ];
 
 /** TypeScript's ES5 helpers for spread, for-of, destructuring of iterables and generators. */

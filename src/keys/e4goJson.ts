@@ -39,13 +39,22 @@ function shown(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Validation: one set of rules for what is read and what is written, so a saved state loads.
 
+const HEX = '0123456789abcdef';
+
 /** Table names: lower-case hex of a 16-byte topic hash, hash of a topic hash, or client id. */
-const HEX_ID = /^[0-9a-f]{32}$/;
+const HEX_ID_LEN = 32;
+
+/** True for lower-case hex of 16 bytes (a loop: Espruino's regular expressions have no {n}). */
+function isHexId(name: string): boolean {
+  if (name.length !== HEX_ID_LEN) return false;
+  for (let i = 0; i < HEX_ID_LEN; i++) if (HEX.indexOf(name.charAt(i)) < 0) return false;
+  return true;
+}
 
 function checkTableName(name: string, where: string): void {
   // Deviation: Go reads any name into TopicKeys and any hex into PubKeys (upper case too), but it
   // looks names up as lower-case hex of 16 bytes, so any other name is a key it never finds.
-  if (!HEX_ID.test(name)) {
+  if (!isHexId(name)) {
     throw invalid('"' + where + '" name ' + shown(name) + ' is not lower-case hex of 16 bytes');
   }
 }
@@ -103,8 +112,6 @@ function checkState(state: ClientState): void {
 
 // ---------------------------------------------------------------------------------------------
 // Writing.
-
-const HEX = '0123456789abcdef';
 
 /**
  * A JSON string as encoding/json writes it with HTML escaping on (json.Encoder's default):
@@ -432,7 +439,13 @@ function asciiLower(name: string): string {
  * join an ASCII letter's fold set.
  */
 function goFold(name: string): string {
-  return asciiLower(name).replace(/\u212a/g, 'k').replace(/\u017f/g, 's');
+  const lower = asciiLower(name);
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower.charCodeAt(i);
+    out += ch === 0x212a ? 'k' : ch === 0x017f ? 's' : lower.charAt(i);
+  }
+  return out;
 }
 
 /** The value of the last member named exactly `name` (Go's map keeps the last duplicate). */
@@ -518,7 +531,9 @@ function readKey(value: JsonValue): KeyMaterial {
   if (type.kind !== 'number' || (type.text !== '0' && type.text !== '1')) {
     let go: string;
     if (type.kind === 'null' || type.text === '-0') go = 'Go reads it as 0, but no encoder writes it';
-    else if (type.kind === 'number' && /^-?[0-9]+$/.test(type.text)) go = 'Go: unsupported json key type: ' + type.text;
+    else if (type.kind === 'number' && /^[0-9]+$/.test(type.text.charAt(0) === '-' ? type.text.substring(1) : type.text)) {
+      go = 'Go: unsupported json key type: ' + type.text;
+    }
     else go = 'Go: cannot unmarshal ' + type.kind + ' into Go value of type keys.keyType';
     throw invalid('"Key.keyType" must be the number 0 or 1 (' + go + ')');
   }

@@ -39,9 +39,10 @@ function slotMatches<T>(slot: Slot<T>, key: Uint8Array): boolean {
 }
 
 /**
- * A cache of `size` slots for keys of at most `maxKeyLen` bytes. `create` allocates an empty
- * entry once per slot; `expand` fills an entry from key bytes. The cache keeps its own copy of
- * each key, never the caller's array.
+ * A cache of up to `size` slots for keys of at most `maxKeyLen` bytes. `create` allocates an
+ * empty entry once per slot, when a key first needs the slot (a cache that is never used costs
+ * no memory: the embedded build carries two, and a board has little RAM); `expand` fills an
+ * entry from key bytes. The cache keeps its own copy of each key, never the caller's array.
  */
 export function createKeyCache<T extends KeyEntry>(
   size: number,
@@ -50,9 +51,6 @@ export function createKeyCache<T extends KeyEntry>(
   expand: (key: Uint8Array, entry: T) => void,
 ): KeyCache<T> {
   const slots: Slot<T>[] = [];
-  for (let i = 0; i < size; i++) {
-    slots.push({ key: new Uint8Array(maxKeyLen), keyLen: 0, lastUse: 0, entry: create() });
-  }
   let clock = 0;
   let recent = 0;
 
@@ -67,12 +65,12 @@ export function createKeyCache<T extends KeyEntry>(
     clock++;
     // Most calls repeat the previous key, so that slot is tried first.
     let slot = slots[recent];
-    if (slotMatches(slot, key)) {
+    if (slot !== undefined && slotMatches(slot, key)) {
       slot.lastUse = clock;
       return slot.entry;
     }
     let victim = 0;
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < slots.length; i++) {
       slot = slots[i];
       if (slotMatches(slot, key)) {
         slot.lastUse = clock;
@@ -80,6 +78,11 @@ export function createKeyCache<T extends KeyEntry>(
         return slot.entry;
       }
       if (slot.lastUse < slots[victim].lastUse) victim = i;
+    }
+    // A miss takes a new slot while there is room, else the least recently used one.
+    if (slots.length < size) {
+      victim = slots.length;
+      slots.push({ key: new Uint8Array(maxKeyLen), keyLen: 0, lastUse: 0, entry: create() });
     }
     slot = slots[victim];
     clear(slot);
@@ -92,7 +95,7 @@ export function createKeyCache<T extends KeyEntry>(
   }
 
   function wipe(): void {
-    for (let i = 0; i < size; i++) clear(slots[i]);
+    for (let i = 0; i < slots.length; i++) clear(slots[i]);
     clock = 0;
     recent = 0;
   }

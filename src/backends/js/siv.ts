@@ -1,5 +1,9 @@
 /**
  * AES-SIV (RFC 5297): S2V over AES-CMAC for the tag, AES-CTR from the tag for the ciphertext.
+ *
+ * The composition (tag, counter, CTR, constant-time check, nothing released before it) is
+ * written once, over a `SivCipher` that supplies the two halves for an expanded key: this
+ * module's own, on the table AES of aes.ts, and the embedded build's, on a board's native AES.
  */
 
 import { E4ErrorCode, e4Error } from '../../errors.ts';
@@ -22,7 +26,7 @@ interface SivKeys extends KeyEntry {
 }
 
 /** E4 keeps a few keys live (its own, some topics); eight slots cover that without growing. */
-const CACHE_SLOTS = 8;
+export const SIV_CACHE_SLOTS = 8;
 /** The largest SIV key: AES-256 for both halves. */
 const MAX_SIV_KEY_LEN = 64;
 
@@ -54,12 +58,33 @@ function expandSivKeys(key: Uint8Array, e: SivKeys): void {
   e.ctrNr = expandKey(key, half, half, e.ctrRk);
 }
 
-const cache = createKeyCache(CACHE_SLOTS, MAX_SIV_KEY_LEN, createSivKeys, expandSivKeys);
+const cache = createKeyCache(SIV_CACHE_SLOTS, MAX_SIV_KEY_LEN, createSivKeys, expandSivKeys);
 
 /** Wipes every cached key expansion. */
 export function wipeSivKeys(): void {
   cache.wipe();
 }
+
+/** The two halves of AES-SIV over some AES, for the keys it expands from a SIV key. */
+export interface SivCipher<K> {
+  /** The expansion of `sivKey` (32, 48 or 64 bytes), cached. */
+  keys(sivKey: Uint8Array): K;
+  /** S2V (RFC 5297 §2.4) under K1 over the strings `ads`, then `len` bytes at `msg[off]`, into `out` (four words). */
+  s2v(keys: K, ads: readonly Uint8Array[], msg: Uint8Array, off: number, len: number, out: Int32Array): void;
+  /** AES-CTR under K2 from the counter block `q` (four words, left unchanged), `len` bytes from `src[srcOff]` to `dst[dstOff]`. */
+  ctr(keys: K, q: Int32Array, src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void;
+}
+
+/** This module's halves: CMAC and CTR on the table AES. */
+const tableCipher: SivCipher<SivKeys> = {
+  keys: cache.get,
+  s2v: function (e, ads, msg, off, len, out) {
+    s2v(e.mac, e.d0, e.d1, ads, msg, off, len, out);
+  },
+  ctr: function (e, q, src, srcOff, dst, dstOff, len) {
+    ctrXor(e.ctrRk, e.ctrNr, q, src, srcOff, dst, dstOff, len);
+  },
+};
 
 /** Scratch for the tag V, the counter Q and the recomputed tag; wiped after each call. */
 const tagWords = new Int32Array(4);
@@ -92,42 +117,44 @@ function allocate(len: number): Uint8Array {
   }
 }
 
-/** RFC 5297 §2.6 SIV-ENCRYPT: returns V (16 bytes) ‖ AES-CTR(K2, Q, plaintext). */
-export function sivSeal(
+/** RFC 5297 §2.6 SIV-ENCRYPT with `cipher`: returns V (16 bytes) ‖ AES-CTR(K2, Q, plaintext). */
+export function sivSealWith<K>(
+  cipher: SivCipher<K>,
   sivKey: Uint8Array,
   ads: readonly Uint8Array[],
   plaintext: Uint8Array,
   dst?: Uint8Array,
 ): Uint8Array {
-  const e = cache.get(sivKey);
+  const e = cipher.keys(sivKey);
   const len = plaintext.length;
   const out = dst === undefined ? allocate(16 + len) : dst.subarray(0, 16 + len);
-  s2v(e.mac, e.d0, e.d1, ads, plaintext, 0, len, tagWords);
+  cipher.s2v(e, ads, plaintext, 0, len, tagWords);
   storeBlock(tagWords, out, 0);
   counterFromTag();
-  ctrXor(e.ctrRk, e.ctrNr, counter, plaintext, 0, out, 16, len);
+  cipher.ctr(e, counter, plaintext, 0, out, 16, len);
   wipeScratch();
   return out;
 }
 
 /**
- * RFC 5297 §2.7 SIV-DECRYPT of V ‖ C: decrypts, recomputes S2V over the result and compares it
- * with V in constant time. On a mismatch the plaintext is zeroed before the error is thrown,
- * so nothing unauthenticated survives even in memory.
+ * RFC 5297 §2.7 SIV-DECRYPT of V ‖ C with `cipher`: decrypts, recomputes S2V over the result
+ * and compares it with V in constant time. On a mismatch the plaintext is zeroed before the
+ * error is thrown, so nothing unauthenticated survives even in memory.
  */
-export function sivOpen(
+export function sivOpenWith<K>(
+  cipher: SivCipher<K>,
   sivKey: Uint8Array,
   ads: readonly Uint8Array[],
   sealed: Uint8Array,
   dst?: Uint8Array,
 ): Uint8Array {
-  const e = cache.get(sivKey);
+  const e = cipher.keys(sivKey);
   const len = sealed.length - 16;
   const out = dst === undefined ? allocate(len) : dst.subarray(0, len);
   loadBlock(sealed, 0, tagWords);
   counterFromTag();
-  ctrXor(e.ctrRk, e.ctrNr, counter, sealed, 16, out, 0, len);
-  s2v(e.mac, e.d0, e.d1, ads, out, 0, len, tagWords);
+  cipher.ctr(e, counter, sealed, 16, out, 0, len);
+  cipher.s2v(e, ads, out, 0, len, tagWords);
   storeBlock(tagWords, tagBytes, 0);
   const ok = equalBytes(tagBytes, sealed.subarray(0, 16));
   wipeScratch();
@@ -136,4 +163,14 @@ export function sivOpen(
     throw e4Error(E4ErrorCode.NotAuthentic, 'AES-SIV: authentication failed');
   }
   return out;
+}
+
+/** AES-SIV encryption on the table AES. */
+export function sivSeal(sivKey: Uint8Array, ads: readonly Uint8Array[], plaintext: Uint8Array, dst?: Uint8Array): Uint8Array {
+  return sivSealWith(tableCipher, sivKey, ads, plaintext, dst);
+}
+
+/** AES-SIV decryption on the table AES. */
+export function sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array, dst?: Uint8Array): Uint8Array {
+  return sivOpenWith(tableCipher, sivKey, ads, sealed, dst);
 }

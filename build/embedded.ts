@@ -1,0 +1,155 @@
+/**
+ * Builds the embedded build, dist/e4ts-embedded.js: one ES5 file for microcontroller JavaScript
+ * (Espruino), generated from the same TypeScript sources as the pure-JS backend.
+ *
+ * esbuild cannot lower `const`, `let` or classes to ES5, so TypeScript does the lowering: each
+ * module esbuild loads goes through `ts.transpileModule` (target ES5, ES modules kept for esbuild,
+ * no helper imports, no downlevelIteration: the sources must need none of TypeScript's helpers,
+ * and a module that does fails the build). esbuild then bundles the ES5 modules in dependency
+ * order, with no module wrapper and no helper of its own (CommonJS output, wrapped here in one
+ * function), and minifies. The first line declares the global `E4` and polyfills `Math.imul`
+ * where the engine lacks it (Espruino); the last assigns `module.exports` where a loader
+ * declares `module`. The result must pass build/espruino-check.ts, or nothing is written.
+ *
+ * Usage: node --import tsx build/embedded.ts [--sizes]   (--sizes: the bytes of each module)
+ */
+import * as esbuild from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { checkEspruinoScript } from './espruino-check.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const EMBEDDED_ENTRY = join(ROOT, 'src', 'embedded', 'index.ts');
+export const EMBEDDED_OUTPUT = join(ROOT, 'dist', 'e4ts-embedded.js');
+
+/** Modules Espruino's `require` provides; the bundle calls them at run time. */
+const BOARD_MODULES = ['crypto', 'Storage'];
+
+/** What the embedded build must never contain: curves, Argon2, WebAssembly, backend selection. */
+const FORBIDDEN_INPUTS = [
+  /node_modules\/@noble\//,
+  /^src\/backends\/js\/argon2\.ts$/,
+  /^src\/backends\/select\.ts$/,
+  /^src\/backends\/wasm\.ts$/,
+  /^src\/backends\/wasm-bytes\.ts$/,
+  /^src\/keys\/curves\.ts$/,
+  /^src\/client\/publicKey\.ts$/,
+  /^src\/c2\.ts$/,
+];
+
+/**
+ * Declares the global, and the classic `Math.imul` polyfill (the low 32 bits of the product,
+ * from 16-bit halves so that every partial product is exact in a double).
+ */
+export const PRELUDE =
+  'var E4;Math.imul||(Math.imul=function(a,b){var c=a&65535,d=b&65535;return c*d+((a>>>16)*d+c*(b>>>16)<<16)|0});';
+const OPEN = '(function(){';
+const CLOSE = '})();if(typeof module=="object"&&module)module.exports=E4;';
+
+const LOWERING: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES5,
+  module: ts.ModuleKind.ESNext,
+  importHelpers: false,
+  downlevelIteration: false,
+  verbatimModuleSyntax: true,
+  removeComments: true,
+};
+
+/** TypeScript's ES5 helpers, as its emitter declares them at the top of a module. */
+const HELPER = /^var (__[A-Za-z]+) = \(this && this\.\1\)/m;
+
+/** TypeScript lowers each .ts module to ES5 before esbuild sees it. */
+const lowerToEs5: esbuild.Plugin = {
+  name: 'typescript-es5',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const { outputText, diagnostics } = ts.transpileModule(source, {
+        compilerOptions: LOWERING,
+        fileName: args.path,
+        reportDiagnostics: true,
+      });
+      const errors: esbuild.PartialMessage[] = (diagnostics ?? []).map((d) => ({
+        text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+      }));
+      const helper = HELPER.exec(outputText);
+      if (helper !== null) {
+        errors.push({ text: 'lowering to ES5 needs TypeScript\'s helper ' + helper[1] + ': rewrite the construct that needs it' });
+      }
+      return errors.length > 0 ? { errors } : { contents: outputText, loader: 'js' };
+    });
+  },
+};
+
+export interface Es5Bundle {
+  /** The bundled, minified ES5 code, not yet wrapped. */
+  code: string;
+  /** The modules it holds, as paths from the repository root. */
+  inputs: string[];
+  /** The minified bytes each module contributes. */
+  bytesByModule: Record<string, number>;
+}
+
+/** Lowers `entry` and everything it imports to ES5 and bundles them, minified by default. */
+export async function bundleEs5(entry: string, minify = true): Promise<Es5Bundle> {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    // CommonJS output without exports is the bare modules in order: no wrapper, no helper, and
+    // `require` of the board's modules left as written.
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es5',
+    external: BOARD_MODULES,
+    minify: minify,
+    legalComments: 'none',
+    charset: 'ascii',
+    plugins: [lowerToEs5],
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const repoPath = (p: string): string => relative(ROOT, join(process.cwd(), p));
+  const inputs = Object.keys(result.metafile.inputs).map(repoPath);
+  const bytesByModule: Record<string, number> = {};
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [p, info] of Object.entries(output.inputs)) bytesByModule[repoPath(p)] = info.bytesInOutput;
+  }
+  return { code: result.outputFiles[0].text, inputs, bytesByModule };
+}
+
+/** The embedded build's text. Throws when a forbidden module is reached. */
+export async function buildEmbedded(minify = true): Promise<Es5Bundle & { text: string }> {
+  const bundle = await bundleEs5(EMBEDDED_ENTRY, minify);
+  const reached = bundle.inputs.filter((p) => FORBIDDEN_INPUTS.some((re) => re.test(p)));
+  if (reached.length > 0) throw new Error('the embedded build reaches ' + reached.join(', '));
+  return { ...bundle, text: PRELUDE + '\n' + OPEN + bundle.code + CLOSE + '\n' };
+}
+
+async function main(): Promise<void> {
+  const { text, inputs, bytesByModule } = await buildEmbedded();
+  const violations = checkEspruinoScript(text);
+  if (violations.length > 0) {
+    const lines = violations.map((v) => v.rule + ': ' + v.message + ' near ' + JSON.stringify(text.slice(Math.max(0, v.at - 40), v.at + 40)));
+    throw new Error('the bundle is not fit for Espruino (build/espruino-check.ts):\n' + lines.join('\n'));
+  }
+  mkdirSync(dirname(EMBEDDED_OUTPUT), { recursive: true });
+  writeFileSync(EMBEDDED_OUTPUT, text);
+  const bytes = Buffer.byteLength(text);
+  console.log(
+    relative(ROOT, EMBEDDED_OUTPUT) + ': ' + bytes + ' bytes (' + (bytes / 1024).toFixed(1) + ' KiB), ' + inputs.length + ' modules',
+  );
+  if (process.argv.includes('--sizes')) {
+    const rows = Object.entries(bytesByModule).sort((a, b) => b[1] - a[1]);
+    for (const [path, n] of rows) console.log(String(n).padStart(7) + '  ' + path);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
