@@ -53,6 +53,27 @@ async function compile(spec: ModuleSpec): Promise<Buffer> {
   return readFileSync(output);
 }
 
+/** Words that read as unfinished-work markers to the project's checks when base64 spells them. */
+const MARKER = /todo|fixme|xxx|stub/i;
+const LINE_CHARS = 100;
+
+/**
+ * The base64 text as concatenated string literals of at most 100 characters, each cut inside
+ * any marker word base64 happens to spell, so no generated line reads as one.
+ */
+function base64Lines(text: string): string {
+  const parts: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + LINE_CHARS, text.length);
+    const marker = MARKER.exec(text.slice(start, end + 3));
+    if (marker !== null && marker.index < end - start) end = start + marker.index + 2;
+    parts.push(JSON.stringify(text.slice(start, end)));
+    start = end;
+  }
+  return '  ' + parts.join(' +\n  ');
+}
+
 async function main(): Promise<void> {
   process.chdir(root);
   mkdirSync(outDir, { recursive: true });
@@ -65,7 +86,7 @@ async function main(): Promise<void> {
     const bytes = await compile(spec);
     hash.update(bytes);
     const packed = deflateSync(bytes, { level: 9 });
-    lines.push('export const ' + spec.constant + ': string = ' + JSON.stringify(packed.toString('base64')) + ';');
+    lines.push('export const ' + spec.constant + ': string =\n' + base64Lines(packed.toString('base64')) + ';');
     console.log(spec.file.padEnd(18) + String(bytes.length).padStart(8) + ' bytes, ' + String(packed.length).padStart(6) + ' deflated');
   }
   lines.push('/** Short hash of the modules, to tell builds apart. */');
