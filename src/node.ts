@@ -5,6 +5,11 @@
 export * from './index.ts';
 export { createFileStore, type FileStoreOptions } from './stores/file.ts';
 
+// node:crypto (OpenSSL, AES-NI): the native backend and curve provider.
+export { initNative, type InitNativeOptions } from './backends/native-init.ts';
+export type { NativeBackend } from './backends/native.ts';
+export { nativeCurves, type NativeCurves } from './backends/native-curves.ts';
+
 // MQTT: the E4 client over mqtt.js, the C2 side with acknowledged commands and lossless key
 // rotation, the gateway, and an embedded broker. mqtt.js and aedes load only when a connection or
 // a broker starts.

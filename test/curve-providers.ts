@@ -1,11 +1,13 @@
 /**
- * The curve providers every curve suite runs on: @noble/curves, and the WebAssembly module
- * (src/backends/wasm-curves.ts). The WebAssembly one is compiled once and shared by the suites.
+ * The curve providers every curve suite runs on: @noble/curves, the WebAssembly module
+ * (src/backends/wasm-curves.ts) and node:crypto (src/backends/native-curves.ts). The WebAssembly
+ * one is compiled once and shared by the suites.
  */
+import { nativeCurves } from '../src/backends/native-curves.ts';
 import { compileCurveModule, createWasmCurves, type WasmCurves } from '../src/backends/wasm-curves.ts';
 import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
 
-export const CURVE_PROVIDERS = ['noble', 'wasm'] as const;
+export const CURVE_PROVIDERS = ['noble', 'wasm', 'native'] as const;
 export type CurveProviderName = (typeof CURVE_PROVIDERS)[number];
 
 let wasm: Promise<WasmCurves> | null = null;
@@ -16,5 +18,5 @@ export function wasmCurves(): Promise<WasmCurves> {
 }
 
 export async function curveProvider(name: CurveProviderName): Promise<CurveProvider> {
-  return name === 'noble' ? nobleCurves : wasmCurves();
+  return name === 'noble' ? nobleCurves : name === 'native' ? nativeCurves : wasmCurves();
 }

@@ -12,8 +12,9 @@
  *  - Argon2 parameters in range, and password + salt + dkLen ≤ `MAX_ARGON2_IO`.
  * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
  * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
- * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a
- * caller's array after it returns.
+ * owned by the caller, or a view of the caller's `out`, except the plaintexts `sivOpenBatch`
+ * returns without `out` (views of the backend's memory, valid until its next call); no backend
+ * keeps a reference to a caller's array after it returns.
  */
 
 import { E4ErrorCode, e4Error } from '../errors.ts';
@@ -53,8 +54,17 @@ export interface CipherParts {
   dbl(block: Uint8Array): Uint8Array;
 }
 
+/**
+ * One result of `sivOpenBatch`: the plaintext, or the code of the item's failure
+ * (`NotAuthentic`, or `InvalidArgument` / `InputTooLarge` for an item the backend cannot take).
+ */
+export type SivBatchResult = Uint8Array | E4ErrorCode;
+
+/** E4's AES-SIV batch shape: the associated data is the message's first 8 bytes (its timestamp). */
+export const BATCH_AD_LEN = 8;
+
 export interface Backend {
-  readonly name: 'wasm' | 'js';
+  readonly name: 'wasm' | 'js' | 'native';
   /**
    * AES-SIV (RFC 5297): tag (16) ‖ ciphertext, in a new array or, when `out` is given, in its
    * first `16 + plaintext.length` bytes (the caller checked its length and that it does not
@@ -66,6 +76,28 @@ export interface Backend {
    * `NotAuthentic` on a bad tag, and then nothing of the plaintext is left in `out`.
    */
   sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * Many AES-SIV opens in E4's shape: `messages[i]` is timestamp (8) ‖ tag ‖ ciphertext, opened
+   * with the associated data [timestamp] under `sivKeys[keyIndexes[i]]` (64 bytes each; pass each
+   * distinct key once). Result i is the plaintext or the code of the item's failure; one bad item
+   * never fails the others. Callers (src/client/batch.ts) check that each message holds at least
+   * 24 bytes and each index is in range.
+   *
+   * With `out`, the plaintexts are views of `out`, one after the other in item order, item i
+   * taking `length − 24` bytes whether it opens or not (a failed item's bytes are zeroed or left
+   * as they were); `out` holds at least the sum of `length − 24` over the messages. Without it,
+   * they may be views of the backend's own memory (the WASM backend's window), valid only until
+   * the next call into the backend and never across a growth of its memory: copy what must
+   * outlive that.
+   *
+   * Optional: a backend without it is driven one `sivOpen` at a time by the callers.
+   */
+  sivOpenBatch?(
+    sivKeys: readonly Uint8Array[],
+    keyIndexes: ArrayLike<number>,
+    messages: readonly Uint8Array[],
+    out?: Uint8Array,
+  ): SivBatchResult[];
   sha3_256(data: Uint8Array): Uint8Array;
   argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array;
   /** Wipes every cached key schedule and CMAC subkey. */
@@ -79,4 +111,37 @@ export interface Backend {
  */
 export function noArgon2(): never {
   throw e4Error(E4ErrorCode.BackendUnavailable, 'Argon2 is not in this entry point of e4ts; use init() of the main entry');
+}
+
+/**
+ * `sivOpenBatch` as a loop over `backend.sivOpen`: the batch of a backend without a faster one.
+ * Plaintexts land in `out` when given, else in new arrays.
+ */
+export function sivOpenEach(
+  backend: Pick<Backend, 'sivOpen'>,
+  sivKeys: readonly Uint8Array[],
+  keyIndexes: ArrayLike<number>,
+  messages: readonly Uint8Array[],
+  out?: Uint8Array,
+): SivBatchResult[] {
+  const results: SivBatchResult[] = [];
+  const ads: Uint8Array[] = [new Uint8Array(0)];
+  let pos = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    ads[0] = message.subarray(0, BATCH_AD_LEN);
+    const sealed = message.subarray(BATCH_AD_LEN);
+    const room = out === undefined ? undefined : out.subarray(pos);
+    try {
+      const plaintext = backend.sivOpen(sivKeys[keyIndexes[i]], ads, sealed, room);
+      results.push(plaintext);
+      pos += plaintext.length;
+    } catch (e) {
+      const code = (e as { code?: E4ErrorCode }).code;
+      if (code === undefined) throw e;
+      results.push(code);
+      pos += sealed.length - SIV_TAG_LEN;
+    }
+  }
+  return results;
 }
