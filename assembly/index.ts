@@ -14,16 +14,23 @@ import { copy16, wipe } from "./bytes";
 import { ctr, encryptBlock, expandKey } from "./aes";
 import { cmacMessage, cmacSubkeys, dbl as doubleBlock } from "./cmac";
 import { sha3_256 as sha3_256Digest } from "./keccak";
-import { sivKeySlot, wipeKeyCache as wipeAllKeySlots } from "./keycache";
+import { sivKeySlot, slotHolds, wipeKeyCache as wipeAllKeySlots } from "./keycache";
 import { aesSivOpen, aesSivSeal } from "./siv";
 import {
   AD_LENS,
+  BATCH_AD_LEN,
+  BATCH_HEADER_LEN,
+  BATCH_ITEM_BYTES,
+  BATCH_KEY_BYTES,
+  BATCH_KEY_SLOTS,
   CMAC_STATE,
+  KEY_CACHE,
   IV_SLOT,
   KEY_CACHE_SLOTS,
   KEY_SLOT,
   KEY_SLOT_BYTES,
   MAX_ADS,
+  MAX_BATCH_KEYS,
   MAX_IO_BYTES,
   SCHEDULE_SCRATCH,
   SCHEDULE_SCRATCH_BYTES,
@@ -154,6 +161,60 @@ export function sivOpen(keyLen: u32, adCount: u32, sealedLen: u32): i32 {
   const status = aesSivOpen(slotPtr, ioStart(), AD_LENS, adCount, tagPtr, sealedLen - 16);
   wipeBlockScratch();
   return status;
+}
+
+/** The most distinct keys one sivOpenBatch call takes. */
+export function maxBatchKeys(): u32 {
+  return MAX_BATCH_KEYS;
+}
+
+/**
+ * Many AES-SIV opens in E4's shape (64-byte SIV key, one associated-data string: the message's
+ * own 8-byte timestamp) in one call; the window layout is in memory.ts ("Batch open"). Each item
+ * gets its own status in its descriptor, so one bad item never stops the others. Each key of the
+ * table is looked up in the key cache once, and looked up again only when a later key of the
+ * same batch evicted its slot. The call itself fails (and no item is opened) only when the tables
+ * do not fit the window or keyCount > maxBatchKeys(); the key table is zeroed on every path.
+ */
+export function sivOpenBatch(count: u32, keyCount: u32): i32 {
+  const keysOffset: u64 = <u64>count * <u64>BATCH_ITEM_BYTES;
+  const tablesLen: u64 = keysOffset + <u64>keyCount * <u64>BATCH_KEY_BYTES;
+  if (!fitsWindow(tablesLen)) return Status.InputTooLarge;
+  const base = ioStart();
+  const keysPtr = base + <usize>keysOffset;
+  if (keyCount > MAX_BATCH_KEYS) {
+    wipe(keysPtr, <usize>keyCount * BATCH_KEY_BYTES);
+    return Status.InvalidArgument;
+  }
+  for (let k: u32 = 0; k < keyCount; k++) store<u32>(BATCH_KEY_SLOTS + (<usize>k << 2), <u32>KEY_CACHE);
+  store<u32>(AD_LENS, BATCH_AD_LEN);
+  const capacity = <u64>ioCapacityBytes();
+  for (let i: u32 = 0; i < count; i++) {
+    const itemPtr = base + <usize>i * BATCH_ITEM_BYTES;
+    const keyIndex = load<u32>(itemPtr);
+    const offset = load<u32>(itemPtr, 4);
+    const len = load<u32>(itemPtr, 8);
+    let status = Status.Ok;
+    if (keyIndex >= keyCount || <u64>offset < tablesLen || len < BATCH_HEADER_LEN) {
+      status = Status.InvalidArgument;
+    } else if (<u64>offset + <u64>len > capacity) {
+      status = Status.InputTooLarge;
+    } else {
+      const keyPtr = keysPtr + <usize>keyIndex * BATCH_KEY_BYTES;
+      const knownPtr = BATCH_KEY_SLOTS + (<usize>keyIndex << 2);
+      let slotPtr = <usize>load<u32>(knownPtr);
+      if (!slotHolds(slotPtr, keyPtr, <u32>BATCH_KEY_BYTES)) {
+        slotPtr = sivKeySlot(keyPtr, <u32>BATCH_KEY_BYTES);
+        store<u32>(knownPtr, <u32>slotPtr);
+      }
+      const messagePtr = base + <usize>offset;
+      status = aesSivOpen(slotPtr, messagePtr, AD_LENS, 1, messagePtr + BATCH_AD_LEN, len - BATCH_HEADER_LEN);
+    }
+    store<u32>(itemPtr, status, 12);
+  }
+  wipe(keysPtr, <usize>keyCount * BATCH_KEY_BYTES);
+  wipeBlockScratch();
+  return Status.Ok;
 }
 
 /** SHA3-256 (FIPS 202) of window[0, len); the 32-byte digest is written at ioPtr. */

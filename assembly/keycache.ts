@@ -34,9 +34,10 @@ function slotAddress(slot: u32): usize {
   return KEY_CACHE + <usize>slot * KEY_CACHE_SLOT_BYTES;
 }
 
+/** True when the slot at `slotPtr` holds the material of the key `keyPtr[0, keyLen)`. */
 // @ts-ignore: decorator
 @inline
-function slotHolds(slotPtr: usize, keyPtr: usize, keyLen: u32): bool {
+export function slotHolds(slotPtr: usize, keyPtr: usize, keyLen: u32): bool {
   return (
     load<u32>(slotPtr + SLOT_KEY_LEN) == keyLen &&
     load<u64>(slotPtr + SLOT_KEY) == load<u64>(keyPtr) &&

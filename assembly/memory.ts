@@ -18,6 +18,9 @@
  *   KEY_SLOT          64                        key input, zeroed by every operation reading it
  *   AD_LENS           MAX_ADS × 4               u32 little-endian associated-data lengths
  *   IV_SLOT           16                        CTR IV, dbl operand, CMAC tag output
+ *   BATCH_KEY_SLOTS   MAX_BATCH_KEYS × 4        sivOpenBatch: the key-cache slot last found for
+ *                                               each key of the batch's key table (addresses,
+ *                                               not secret; re-checked before each use)
  *   static tables     8192 + 192                AES spread T-tables (aes.ts), Keccak round
  *                                               constants (keccak.ts), placed by the compiler
  *                                               on first use
@@ -29,6 +32,24 @@
  * enough for them and no access to them can trap. Only the window grows, through `reserveIo`,
  * and never past MAX_IO_BYTES (64 MiB): the largest message the module accepts, and a bound that
  * keeps every `pointer + length` sum far below 2^32.
+ *
+ * Batch open (`sivOpenBatch(count, keyCount)`), E4's shape: SIV key = topic key ‖ topic key
+ * (64 bytes), exactly one associated-data string, the message's own 8-byte timestamp. The window
+ * holds, from ioStart():
+ *
+ *   +0                    count × 16     item descriptors, four u32 little-endian each:
+ *                                          +0  index of the item's key in the key table
+ *                                          +4  offset from ioStart() of its message,
+ *                                              timestamp (8) ‖ tag (16) ‖ ciphertext
+ *                                          +8  length of that message, ≥ 24
+ *                                          +12 status out (a Status; written by the module)
+ *   +count × 16           keyCount × 64  key table: each distinct SIV key once
+ *   +count×16+keyCount×64 …              the messages, contiguous, at the offsets above
+ *
+ * Each item is opened in place: its plaintext is at offset + 24, length − 24 bytes; a failed
+ * item's plaintext region is zeroed (NotAuthentic) or left untouched (a descriptor refused with
+ * InvalidArgument or InputTooLarge: key index out of range, message overlapping the tables or
+ * shorter than 24 bytes, or past the window). The module zeroes the key table before returning.
  *
  * Key-cache slot (KEY_CACHE_SLOT_BYTES = 1088, 64-byte aligned):
  *
@@ -53,6 +74,14 @@ export const MAX_IO_BYTES: u32 = 64 << 20;
 export const MAX_ADS: u32 = 126;
 
 export const KEY_CACHE_SLOTS: u32 = 32;
+
+/** sivOpenBatch: the most distinct keys one call takes, and the table sizes of memory.ts's header. */
+export const MAX_BATCH_KEYS: u32 = 256;
+export const BATCH_ITEM_BYTES: usize = 16;
+export const BATCH_KEY_BYTES: usize = 64;
+/** E4's timestamp, the one associated-data string of a batch item, and its SIV tag. */
+export const BATCH_AD_LEN: u32 = 8;
+export const BATCH_HEADER_LEN: u32 = BATCH_AD_LEN + 16;
 export const KEY_CACHE_SLOT_BYTES: usize = 1088;
 
 export const SLOT_KEY: usize = 0;
@@ -81,6 +110,7 @@ export const KECCAK_SCRATCH = memory.data(<i32>(KECCAK_STATE_BYTES + SHA3_256_RA
 export const KEY_SLOT = memory.data(<i32>KEY_SLOT_BYTES, 64);
 export const AD_LENS = memory.data(<i32>(MAX_ADS * 4), 16);
 export const IV_SLOT = memory.data(16, 16);
+export const BATCH_KEY_SLOTS = memory.data(<i32>(MAX_BATCH_KEYS * 4), 16);
 
 /** BLOCK_SCRATCH, split into blocks. */
 export const CMAC_STATE: usize = BLOCK_SCRATCH;

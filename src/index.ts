@@ -25,6 +25,7 @@ export { E4_ARGON2, HASH_LEN, ID_LEN, KEY_LEN } from './protocol/sizes.ts';
 
 // The protocol: clients of both modes, the C2 side, stores.
 export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
+export { unprotectBatch, TOPIC_CACHE_LIMIT, type BatchResult } from './client/batch.ts';
 export {
   createSymmetricClient,
   createSymmetricClientFromPassword,

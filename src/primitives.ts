@@ -4,7 +4,15 @@
  * After `await init()` every function is synchronous. Errors are `E4Error`s; test `e.code`.
  */
 import { activeBackend } from './backends/active.ts';
-import { MAX_ADS, MAX_ARGON2_IO, SIV_TAG_LEN, type Argon2Params, type Argon2Type } from './backends/backend.ts';
+import {
+  MAX_ADS,
+  MAX_ARGON2_IO,
+  SIV_TAG_LEN,
+  sivOpenEach,
+  type Argon2Params,
+  type Argon2Type,
+  type SivBatchResult,
+} from './backends/backend.ts';
 import { E4ErrorCode, e4Error } from './errors.ts';
 import { E4_ARGON2, HASH_LEN } from './protocol/sizes.ts';
 import { assertBytes, bytesOf, isAllZero, type BytesLike } from './utils.ts';
@@ -118,6 +126,22 @@ export function aesSivOpenInto(
   const adList = checkAds(ads);
   const sealed = checkSealed(ciphertext);
   return activeBackend().sivOpen(key, adList, sealed, checkOut(out, sealed.length - SIV_TAG_LEN, sealed));
+}
+
+/**
+ * Many AES-SIV opens in E4's shape on the active backend, in one crossing where it has a batch
+ * (`Backend.sivOpenBatch`, whose contract this follows), else one `sivOpen` at a time. For the
+ * protocol layer, which has checked every key and length: nothing is validated here.
+ */
+export function aesSivOpenBatch(
+  sivKeys: readonly Uint8Array[],
+  keyIndexes: ArrayLike<number>,
+  messages: readonly Uint8Array[],
+  out?: Uint8Array,
+): SivBatchResult[] {
+  const backend = activeBackend();
+  if (backend.sivOpenBatch !== undefined) return backend.sivOpenBatch(sivKeys, keyIndexes, messages, out);
+  return sivOpenEach(backend, sivKeys, keyIndexes, messages, out);
 }
 
 /** SHA3-256 (FIPS 202) of bytes, or of a string's UTF-8 encoding. */

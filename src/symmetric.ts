@@ -9,6 +9,7 @@
  */
 export { initWithoutArgon2 as init, type BackendChoice, type InitOptions } from './backends/select.ts';
 export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
+export { unprotectBatch, TOPIC_CACHE_LIMIT, type BatchResult } from './client/batch.ts';
 export { createSymmetricClient, loadSymmetricClient, type SymmetricClientConfig } from './client/symmetric.ts';
 export {
   cmdRemoveTopic,

@@ -8,6 +8,8 @@
  *    window, and reads results only from the window (and the IV slot). One copy in, one copy out.
  *    The window grows (never shrinks) for large inputs up to `maxIoBytes()`; past that the caller
  *    gets `InputTooLarge`. Views are rebuilt only when a grow has detached the old buffer.
+ *    `sivOpenBatch` lays a whole batch out in the window (descriptors, key table, messages) and
+ *    opens it in one crossing, or in a few of BATCH_CHUNK_BYTES for a large batch.
  *  - the Argon2 module runs in an instance of its own, because WASM memory never shrinks and
  *    Argon2 needs `m` KiB of it (64 MiB for E4). By default the instance is dropped after each
  *    call so that memory goes with it; `keepArgon2Memory` keeps it for reuse, which halves the
@@ -17,6 +19,7 @@
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { fromBase64 } from '../utils.ts';
 import {
+  BATCH_AD_LEN,
   MAX_ADS,
   noArgon2,
   SHA3_256_LEN,
@@ -25,6 +28,7 @@ import {
   type Argon2Type,
   type Backend,
   type CipherParts,
+  type SivBatchResult,
 } from './backend.ts';
 import { ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
 
@@ -41,6 +45,8 @@ interface CoreExports {
   reserve(bytes: number): number;
   sivSeal(keyLen: number, adCount: number, ptLen: number): number;
   sivOpen(keyLen: number, adCount: number, sealedLen: number): number;
+  maxBatchKeys(): number;
+  sivOpenBatch(count: number, keyCount: number): number;
   sha3_256(len: number): number;
   aesEncryptBlock(keyLen: number): number;
   aesCtr(keyLen: number, len: number): number;
@@ -82,6 +88,18 @@ export function check(status: number, operation: string): void {
         : code;
   throw e4Error(code, operation + ': ' + detail);
 }
+
+/** assembly/memory.ts, "Batch open": one descriptor of four u32, one 64-byte key per table entry. */
+const BATCH_ITEM_WORDS = 4;
+const BATCH_ITEM_BYTES = 4 * BATCH_ITEM_WORDS;
+const BATCH_KEY_BYTES = 64;
+const BATCH_HEADER_LEN = BATCH_AD_LEN + SIV_TAG_LEN;
+/**
+ * The window bytes one batch crossing aims at (a larger single message gets a crossing of its
+ * own): big enough that the crossing costs nothing per message, small enough that a batch does
+ * not grow memory, which never shrinks, far beyond what single calls need.
+ */
+const BATCH_CHUNK_BYTES = 4 << 20;
 
 const ARGON2_TYPES: Record<Argon2Type, number> = { argon2i: 1, argon2id: 2 };
 
@@ -222,6 +240,8 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
   let capacity = ex.ioCapacity();
   let mem = new Uint8Array(ex.memory.buffer);
   let adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
+  let words = new Uint32Array(ex.memory.buffer);
+  const maxBatchKeys = ex.maxBatchKeys();
 
   /** Makes the window hold `bytes`, growing memory if needed; refreshes views after a grow. */
   function ensure(bytes: number, operation: string): void {
@@ -235,6 +255,7 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       // the views are rebuilt here and nowhere else, so no call pays for a buffer check.
       mem = new Uint8Array(ex.memory.buffer);
       adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
+      words = new Uint32Array(ex.memory.buffer);
     }
   }
 
@@ -264,6 +285,116 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
     let total = 0;
     for (let i = 0; i < ads.length; i++) total += ads[i].length;
     return total;
+  }
+
+  /** Per batch: the index of each caller key in the current crossing's key table, else −1. */
+  let tableIndex = new Int32Array(0);
+  const chunkItems: number[] = [];
+  const chunkKeys: number[] = [];
+  /** Where each item of the crossing starts in `out`: items take `length − 24` bytes each, in order. */
+  const chunkOutPos: number[] = [];
+
+  /**
+   * Splits the batch into crossings of about BATCH_CHUNK_BYTES and at most maxBatchKeys keys;
+   * a message too large for the window even alone is answered InputTooLarge without a crossing.
+   */
+  function sivOpenBatch(
+    sivKeys: readonly Uint8Array[],
+    keyIndexes: ArrayLike<number>,
+    messages: readonly Uint8Array[],
+    out: Uint8Array | undefined,
+  ): SivBatchResult[] {
+    const count = messages.length;
+    const results: SivBatchResult[] = new Array(count);
+    let windowBytes = count * BATCH_ITEM_BYTES + Math.min(sivKeys.length, count) * BATCH_KEY_BYTES;
+    let plaintextBytes = 0;
+    for (let i = 0; i < count; i++) {
+      windowBytes += messages[i].length;
+      plaintextBytes += messages[i].length - BATCH_HEADER_LEN;
+    }
+    // Views of the window would be overwritten by the next crossing: several crossings need `out`.
+    let target = out;
+    if (target === undefined && (windowBytes > BATCH_CHUNK_BYTES || sivKeys.length > maxBatchKeys)) {
+      target = new Uint8Array(plaintextBytes);
+    }
+    if (target !== undefined && target.length < plaintextBytes) {
+      throw e4Error(E4ErrorCode.InvalidArgument, '"out" expected at least ' + plaintextBytes + ' bytes, got ' + target.length);
+    }
+    if (tableIndex.length < sivKeys.length) tableIndex = new Int32Array(sivKeys.length);
+    tableIndex.fill(-1, 0, sivKeys.length);
+    let next = 0;
+    let outPos = 0;
+    while (next < count) {
+      chunkItems.length = 0;
+      chunkKeys.length = 0;
+      chunkOutPos.length = 0;
+      let bytes = 0;
+      for (; next < count; next++) {
+        const key = keyIndexes[next];
+        const isNewKey = tableIndex[key] < 0;
+        const add = BATCH_ITEM_BYTES + (isNewKey ? BATCH_KEY_BYTES : 0) + messages[next].length;
+        if (add > maxIo) {
+          results[next] = E4ErrorCode.InputTooLarge;
+          outPos += messages[next].length - BATCH_HEADER_LEN;
+          continue;
+        }
+        if (chunkItems.length > 0 && (bytes + add > BATCH_CHUNK_BYTES || (isNewKey && chunkKeys.length === maxBatchKeys))) break;
+        if (isNewKey) {
+          tableIndex[key] = chunkKeys.length;
+          chunkKeys.push(key);
+        }
+        chunkItems.push(next);
+        chunkOutPos.push(outPos);
+        outPos += messages[next].length - BATCH_HEADER_LEN;
+        bytes += add;
+      }
+      if (chunkItems.length > 0) crossBatch(sivKeys, keyIndexes, messages, bytes, results, target);
+      for (let k = 0; k < chunkKeys.length; k++) tableIndex[chunkKeys[k]] = -1;
+    }
+    return results;
+  }
+
+  /** One crossing: the items and keys of chunkItems / chunkKeys, results into `results`. */
+  function crossBatch(
+    sivKeys: readonly Uint8Array[],
+    keyIndexes: ArrayLike<number>,
+    messages: readonly Uint8Array[],
+    bytes: number,
+    results: SivBatchResult[],
+    out: Uint8Array | undefined,
+  ): void {
+    ensure(bytes, 'aesSivOpenBatch');
+    const itemCount = chunkItems.length;
+    const keyCount = chunkKeys.length;
+    const keysPos = ioPtr + itemCount * BATCH_ITEM_BYTES;
+    for (let k = 0; k < keyCount; k++) mem.set(sivKeys[chunkKeys[k]], keysPos + k * BATCH_KEY_BYTES);
+    let offset = itemCount * BATCH_ITEM_BYTES + keyCount * BATCH_KEY_BYTES;
+    let word = ioPtr >>> 2;
+    for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
+      const message = messages[chunkItems[j]];
+      words[word] = tableIndex[keyIndexes[chunkItems[j]]];
+      words[word + 1] = offset;
+      words[word + 2] = message.length;
+      mem.set(message, ioPtr + offset);
+      offset += message.length;
+    }
+    check(ex.sivOpenBatch(itemCount, keyCount), 'aesSivOpenBatch');
+    word = ioPtr >>> 2;
+    for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
+      const item = chunkItems[j];
+      const start = ioPtr + words[word + 1] + BATCH_HEADER_LEN;
+      const length = words[word + 2] - BATCH_HEADER_LEN;
+      const status = words[word + 3];
+      if (status !== 0) {
+        results[item] = status < STATUS_CODES.length ? STATUS_CODES[status] : E4ErrorCode.Internal;
+      } else if (out === undefined) {
+        results[item] = mem.subarray(start, start + length);
+      } else {
+        const view = out.subarray(chunkOutPos[j], chunkOutPos[j] + length);
+        view.set(mem.subarray(start, start + length));
+        results[item] = view;
+      }
+    }
   }
 
   let argon2Kept: Argon2Exports | null = null;
@@ -341,6 +472,9 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       mem.set(sealed, tagPos);
       check(ex.sivOpen(sivKey.length, ads.length, sealed.length), 'aesSivOpen');
       return readOut(tagPos + SIV_TAG_LEN, sealed.length - SIV_TAG_LEN, out);
+    },
+    sivOpenBatch(sivKeys, keyIndexes, messages, out) {
+      return sivOpenBatch(sivKeys, keyIndexes, messages, out);
     },
     sha3_256(data) {
       ensure(Math.max(data.length, SHA3_256_LEN), 'sha3_256');

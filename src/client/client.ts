@@ -40,6 +40,14 @@ export type UnprotectResult =
   | { kind: 'message'; payload: Uint8Array }
   | { kind: 'command'; command: CommandName };
 
+/** See `E4Client.batchParts`. */
+export interface BatchParts {
+  state: ClientState;
+  clock: Clock;
+  window: TimestampWindow;
+  modeName: 'symmetric' | 'publicKey';
+}
+
 export class E4Client {
   private state: ClientState;
   private derived: Derived;
@@ -139,12 +147,24 @@ export class E4Client {
     this.destroyed = true;
   }
 
+  /**
+   * What `unprotectBatch` (client/batch.ts, kept apart so the embedded build leaves it out)
+   * reads a batch with: the state as it is now, the clock and window, the mode's name. The
+   * state holds every key: not part of the public API (left out of the declarations).
+   * `InvalidArgument` once the client is destroyed.
+   * @internal
+   */
+  batchParts(): BatchParts {
+    this.assertLive();
+    return { state: this.state, clock: this.clock, window: this.window, modeName: this.mode.name };
+  }
+
   private assertLive(): void {
     if (this.destroyed) throw e4Error(E4ErrorCode.InvalidArgument, 'this client was destroyed');
   }
 
-  /** The control topic is matched by exact string (as bytes when given as bytes). */
-  private isControlTopic(topic: BytesLike): boolean {
+  /** Whether `topic` is this client's control topic: matched by exact string (as bytes when given as bytes). */
+  isControlTopic(topic: BytesLike): boolean {
     if (typeof topic === 'string') return topic === this.state.receivingTopic;
     return equalBytes(bytesOf(topic, 'topic'), this.controlTopicBytes);
   }

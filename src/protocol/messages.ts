@@ -9,7 +9,8 @@
  * symmetric layout. Offsets all derive from protocol/sizes.ts.
  */
 import { E4ErrorCode, e4Error } from '../errors.ts';
-import { aesSivOpen, aesSivSeal } from '../primitives.ts';
+import type { SivBatchResult } from '../backends/backend.ts';
+import { aesSivOpen, aesSivOpenBatch, aesSivSeal } from '../primitives.ts';
 import { isAllZero } from '../utils.ts';
 import { checkTimestamp, writeTimestamp, type TimestampWindow } from './clock.ts';
 import { ID_LEN, KEY_LEN, PK_OVERHEAD, SIGNATURE_LEN, SYM_OVERHEAD, TIMESTAMP_LEN } from './sizes.ts';
@@ -88,6 +89,32 @@ export function checkSymmetricMessage(message: Uint8Array, nowMs: number, window
 /** Decrypts a symmetric message whose length and timestamp were checked. */
 export function openSymmetric(key: Uint8Array, message: Uint8Array): Uint8Array {
   return e4Open(key, message.subarray(0, TIMESTAMP_LEN), message.subarray(TIMESTAMP_LEN));
+}
+
+/**
+ * E4's Decrypt of many symmetric messages whose lengths and timestamps were checked, under
+ * `keys[keyIndexes[i]]` (topic keys passed `checkSymmetricKey`, each distinct key once), in one
+ * crossing where the backend has a batch. Result i is the plaintext, in `out` when given (item i
+ * taking `length − 24` bytes, in order), or the code of its failure.
+ */
+export function openSymmetricBatch(
+  keys: readonly Uint8Array[],
+  keyIndexes: ArrayLike<number>,
+  messages: readonly Uint8Array[],
+  out?: Uint8Array,
+): SivBatchResult[] {
+  const sivKeys: Uint8Array[] = [];
+  for (let k = 0; k < keys.length; k++) {
+    const doubled = new Uint8Array(2 * KEY_LEN);
+    doubled.set(keys[k], 0);
+    doubled.set(keys[k], KEY_LEN);
+    sivKeys.push(doubled);
+  }
+  try {
+    return aesSivOpenBatch(sivKeys, keyIndexes, messages, out);
+  } finally {
+    for (let k = 0; k < sivKeys.length; k++) sivKeys[k].fill(0);
+  }
 }
 
 /**
