@@ -6,7 +6,7 @@ export * from './index.ts';
 export { createFileStore, type FileStoreOptions } from './stores/file.ts';
 
 // node:crypto (OpenSSL, AES-NI): the native backend and curve provider.
-export { initNative, type InitNativeOptions } from './backends/native-init.ts';
+export { checkNativeThresholds, initNative, readNativeThresholds, type InitNativeOptions, type NativeThresholds } from './backends/native-init.ts';
 export type { NativeBackend } from './backends/native.ts';
 export { nativeCurves, type NativeCurves } from './backends/native-curves.ts';
 

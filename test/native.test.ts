@@ -7,11 +7,14 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as c2 from '../src/c2.ts';
 import { activeBackend, setActiveBackend } from '../src/backends/active.ts';
-import type { Backend } from '../src/backends/backend.ts';
+import { sivOpenEach, type Backend } from '../src/backends/backend.ts';
 import { createNativeBackend, KEY_CACHE_SLOTS, type NativeBackend } from '../src/backends/native.ts';
 import { createNativeCurves, nativeCurves } from '../src/backends/native-curves.ts';
 import { init } from '../src/backends/select.ts';
@@ -20,8 +23,8 @@ import { createPublicKeyClient, publicKeyModeOn } from '../src/client/publicKey.
 import { createSymmetricClient } from '../src/client/symmetric.ts';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
 import { nobleCurves } from '../src/keys/curves.ts';
-import { initNative } from '../src/node.ts';
-import { aesSivOpen, aesSivSeal, argon2id } from '../src/primitives.ts';
+import { checkNativeThresholds, initNative, readNativeThresholds } from '../src/node.ts';
+import { aesSivOpen, aesSivOpenBatch, aesSivSeal, argon2id } from '../src/primitives.ts';
 import { concatBytes, toHex } from '../src/utils.ts';
 import { fixedClock } from './clients.ts';
 import { hex, readMiscreant, readVectors } from './vectors.ts';
@@ -427,5 +430,102 @@ describe('clients with the native backend active', () => {
     expect(toHex(payloadOf(sender.unprotect(fromReceiver, 'fleet/a')))).toBe(toHex(payload));
     fromSender[fromSender.length - 1] ^= 1;
     expect(codeOf(() => receiver.unprotect(fromSender, 'fleet/a'))).toBe(E4ErrorCode.InvalidSignature);
+  });
+});
+
+describe('initNative with thresholds', () => {
+  it('opens below the threshold on the backend of init(), from it on node:crypto, with equal results', async () => {
+    const auto = await initNative({ backend: 'wasm', keepArgon2Memory: true, thresholds: { sivOpenNativeFromBytes: 1024 } });
+    try {
+      expect(activeBackend()).toBe(auto);
+      expect(auto.name).toBe('native');
+      expect(await initNative({ backend: 'wasm', keepArgon2Memory: true, thresholds: { sivOpenNativeFromBytes: 1024 } })).toBe(auto);
+      const used: string[] = [];
+      const spyOn = (b: Backend, label: string) => {
+        const open = b.sivOpen;
+        b.sivOpen = (...args) => {
+          used.push(label);
+          return open(...args);
+        };
+        return () => {
+          b.sivOpen = open;
+        };
+      };
+      const restoreWasm = spyOn(wasm, 'wasm');
+      const restoreNative = spyOn(native, 'native');
+      try {
+        const key = new Uint8Array(64).fill(7);
+        const ad = [new Uint8Array(8).fill(1)];
+        for (const size of [0, 1023, 1024, 5000]) {
+          const plaintext = new Uint8Array(size).fill(size & 0xff);
+          const sealed = wasm.sivSeal(key, ad, plaintext);
+          expect(aesSivOpen(key, ad, sealed)).toEqual(plaintext);
+          const bad = sealed.slice();
+          bad[0] ^= 1;
+          expect(codeOf(() => aesSivOpen(key, ad, bad))).toBe(E4ErrorCode.NotAuthentic);
+        }
+        expect(used).toEqual(['wasm', 'wasm', 'wasm', 'wasm', 'native', 'native', 'native', 'native']);
+        // Batches: all small → the WebAssembly batch open; mixed → one open each, by size.
+        const messageOf = (size: number, tamper = false) => {
+          const ts = new Uint8Array(8).fill(size & 0xff);
+          const sealed = wasm.sivSeal(key, [ts], new Uint8Array(size).fill(1));
+          if (tamper) sealed[3] ^= 1;
+          return concatBytes([ts, sealed]);
+        };
+        const small = [messageOf(10), messageOf(1000, true), messageOf(1023)];
+        const mixed = [messageOf(10), messageOf(4000), messageOf(2000, true), messageOf(1024)];
+        for (const messages of [small, mixed]) {
+          const indexes = messages.map(() => 0);
+          const expected = sivOpenEach(wasm, [key], indexes, messages);
+          used.length = 0;
+          const got = aesSivOpenBatch([key], indexes, messages);
+          expect(got).toEqual(expected);
+          const out = new Uint8Array(8000);
+          expect(aesSivOpenBatch([key], indexes, messages, out)).toEqual(got);
+          expect(used).toEqual(messages === small ? [] : ['wasm', 'native', 'native', 'native', 'wasm', 'native', 'native', 'native']);
+        }
+      } finally {
+        restoreWasm();
+        restoreNative();
+      }
+    } finally {
+      await initNative({ backend: 'wasm', keepArgon2Memory: true });
+    }
+    expect(activeBackend()).toBe(native);
+  });
+
+  it('null sends every open to the backend of init(); a symmetric client reads the same', async () => {
+    const auto = await initNative({ backend: 'wasm', keepArgon2Memory: true, thresholds: { sivOpenNativeFromBytes: null } });
+    try {
+      const key = new Uint8Array(64).fill(9);
+      const sealed = native.sivSeal(key, [], new Uint8Array(20000).fill(3));
+      expect(auto.sivOpen(key, [], sealed)).toEqual(wasm.sivOpen(key, [], sealed));
+      const clientKey = c2.generateSymmetricKey();
+      const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: fixedClock(1_700_000_000_000).read });
+      client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), 't'), 1_700_000_000_000), client.controlTopic);
+      const payload = new Uint8Array(3000).fill(5);
+      expect(client.unprotect(client.protect(payload, 't'), 't')).toEqual({ kind: 'message', payload });
+    } finally {
+      await initNative({ backend: 'wasm', keepArgon2Memory: true });
+    }
+  });
+
+  it('reads and checks a thresholds file as the ingestion bench writes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'e4ts-thresholds-'));
+    try {
+      const path = join(dir, 'thresholds.json');
+      writeFileSync(path, JSON.stringify({ machine: { cpu: 'x' }, date: '2026-11-25T00:00:00Z', sivOpenNativeFromBytes: 2048, sweep: [] }));
+      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: 2048 });
+      writeFileSync(path, JSON.stringify({ sivOpenNativeFromBytes: null }));
+      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: null });
+      for (const bad of [{}, { sivOpenNativeFromBytes: -1 }, { sivOpenNativeFromBytes: 1.5 }, { sivOpenNativeFromBytes: '2048' }]) {
+        expect(codeOf(() => checkNativeThresholds(bad))).toBe(E4ErrorCode.InvalidArgument);
+      }
+      writeFileSync(path, '{ not json');
+      expect(codeOf(() => readNativeThresholds(path))).toBe(E4ErrorCode.InvalidArgument);
+      expect(codeOf(() => readNativeThresholds(join(dir, 'absent.json')))).toBe(E4ErrorCode.InvalidArgument);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,21 +2,98 @@
  * `initNative` of the Node entry: makes the native backend (src/backends/native.ts) the one the
  * primitives use, with Argon2 from the backend `init()` chooses (WebAssembly, or pure JS).
  */
+import { readFileSync } from 'node:fs';
+import { E4ErrorCode, e4Error } from '../errors.ts';
 import { setActiveBackend } from './active.ts';
 import type { Backend } from './backend.ts';
+import { BATCH_AD_LEN, SIV_TAG_LEN, sivOpenEach } from './backend.ts';
 import { createNativeBackend, type NativeBackend } from './native.ts';
 import { init, type InitOptions } from './select.ts';
 
+/**
+ * Where the native backend beats the one `init()` chose, as `npm run bench:ingest` measures it
+ * and writes it to bench/results/thresholds.json (with the machine and date it was measured on).
+ */
+export interface NativeThresholds {
+  /**
+   * The smallest plaintext, in bytes, that AES-SIV open gives to node:crypto; smaller ones go
+   * to the backend of `init()`. `null`: native never won the measurement, so none go to it.
+   */
+  sivOpenNativeFromBytes: number | null;
+}
+
 /** The options of `init()`, which choose the backend that computes Argon2 for the native one. */
-export type InitNativeOptions = InitOptions;
+export interface InitNativeOptions extends InitOptions {
+  /**
+   * Chooses per AES-SIV open by plaintext size (see `readNativeThresholds`). Without it, every
+   * operation is node:crypto's.
+   */
+  thresholds?: NativeThresholds;
+}
 
 const nativeOf = new WeakMap<Backend, NativeBackend>();
+const autoOf = new WeakMap<Backend, Map<string, NativeBackend>>();
+
+/** Checks a thresholds object (parsed JSON); extra fields (machine, date, sweep) are ignored. */
+export function checkNativeThresholds(value: unknown): NativeThresholds {
+  const from = (value as { sivOpenNativeFromBytes?: unknown } | null)?.sivOpenNativeFromBytes;
+  if (from !== null && !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)) {
+    throw e4Error(E4ErrorCode.InvalidArgument, '"sivOpenNativeFromBytes" expected a non-negative integer or null, got ' + String(from));
+  }
+  return { sivOpenNativeFromBytes: from };
+}
+
+/** Reads a thresholds file as the ingestion bench writes it (bench/results/thresholds.json). */
+export function readNativeThresholds(path: string): NativeThresholds {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw e4Error(E4ErrorCode.InvalidArgument, 'cannot read thresholds file ' + path + ': ' + (e as Error).message);
+  }
+  return checkNativeThresholds(json);
+}
+
+/**
+ * The native backend with AES-SIV open chosen by size: plaintexts of at least `from` bytes on
+ * node:crypto, smaller ones on `base`. A batch whose plaintexts are all smaller goes to `base`'s
+ * batch open when it has one; any other batch is opened one message at a time, each by its size.
+ */
+function withThresholds(native: NativeBackend, base: Backend, thresholds: NativeThresholds): NativeBackend {
+  const from = thresholds.sivOpenNativeFromBytes;
+  const opener = (sealed: Uint8Array): Backend => (from !== null && sealed.length - SIV_TAG_LEN >= from ? native : base);
+  const auto: NativeBackend = {
+    ...native,
+    sivOpen(sivKey, ads, sealed, out) {
+      return opener(sealed).sivOpen(sivKey, ads, sealed, out);
+    },
+    sivOpenBatch(sivKeys, keyIndexes, messages, out) {
+      if (base.sivOpenBatch !== undefined) {
+        let allBase = true;
+        if (from !== null) {
+          for (let i = 0; i < messages.length && allBase; i++) allBase = messages[i].length - BATCH_AD_LEN - SIV_TAG_LEN < from;
+        }
+        if (allBase) return base.sivOpenBatch(sivKeys, keyIndexes, messages, out);
+      }
+      return sivOpenEach(auto, sivKeys, keyIndexes, messages, out);
+    },
+    wipeKeyCache() {
+      native.wipeKeyCache();
+      base.wipeKeyCache();
+    },
+  };
+  return auto;
+}
 
 /**
  * Prepares e4ts with the native backend: AES-SIV and SHA3-256 on node:crypto (Node only).
  * Awaits `init(options)` for the backend that computes Argon2, then makes the native backend
- * active. One native backend is made per backend `init` returns, so calls that get the same one
- * from `init` share it.
+ * active. One native backend is made per backend `init` returns (and per thresholds), so calls
+ * that get the same one from `init` share it.
+ *
+ * With `options.thresholds` (from `readNativeThresholds`), AES-SIV opens of plaintexts smaller
+ * than `sivOpenNativeFromBytes` run on the backend of `init()` instead, where it was measured
+ * faster; every result and error is the same either way.
  *
  * `init()` shares one settled initialisation per set of options, and makes its backend active
  * only when that initialisation settles: after `initNative(options)`, `init(options)` returns
@@ -29,6 +106,21 @@ export async function initNative(options: InitNativeOptions = {}): Promise<Nativ
   if (native === undefined) {
     native = createNativeBackend(base);
     nativeOf.set(base, native);
+  }
+  if (options.thresholds !== undefined) {
+    const thresholds = checkNativeThresholds(options.thresholds);
+    let byKey = autoOf.get(base);
+    if (byKey === undefined) {
+      byKey = new Map();
+      autoOf.set(base, byKey);
+    }
+    const key = String(thresholds.sivOpenNativeFromBytes);
+    let auto = byKey.get(key);
+    if (auto === undefined) {
+      auto = withThresholds(native, base, thresholds);
+      byKey.set(key, auto);
+    }
+    native = auto;
   }
   // The primitives call only the operations; `Backend['name']` lists the portable backends.
   setActiveBackend(native);

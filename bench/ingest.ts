@@ -1,0 +1,370 @@
+/**
+ * `npm run bench:ingest`: what an ingestion server reads per second. Symmetric unprotect at 64,
+ * 256, 1024 and 16384-byte payloads and public-key unprotect at 256 bytes, one `unprotect` call
+ * per message against one `unprotectBatch` call per batch, on the wasm, js and native backends
+ * and on `auto` (the native backend with this run's thresholds: AES-SIV opens below the
+ * crossover on WebAssembly), each with messages/s, MB/s (payload bytes) and the ratio to the Go
+ * client (e4go). Signatures are checked by the backend's own curve provider (WebAssembly,
+ * @noble/curves, node:crypto).
+ *
+ * Writes bench/results/ingest.{json,md,svg} and bench/results/thresholds.json (the smallest
+ * payload at which the native backend's AES-SIV open beats WebAssembly's, with the machine and
+ * date it was measured on). Prints the heap bytes per message of a 100,000-message batch on the
+ * wasm backend (run with --expose-gc, as the npm script does).
+ *
+ * Options:
+ *   --go <path>  the Go client's figures, measured on this machine, as JSON:
+ *                  { "machine"?: string,
+ *                    "symmetric": { "64": msgPerSec, "256": …, "1024": …, "16384": … },
+ *                    "publicKey": { "256": msgPerSec } }
+ *                Without it the ratios are to the figures of issue 6, measured on another
+ *                machine: indicative only (absolute figures drift by up to 30% between machines).
+ *   --quick      shorter runs, for a look (results are still written).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
+import { setActiveBackend } from '../src/backends/active.ts';
+import type { Backend } from '../src/backends/backend.ts';
+import { createNativeCurves } from '../src/backends/native-curves.ts';
+import { initNative, type NativeThresholds } from '../src/backends/native-init.ts';
+import { init } from '../src/backends/select.ts';
+import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
+import * as c2 from '../src/c2.ts';
+import { unprotectBatch } from '../src/client/batch.ts';
+import { E4Client } from '../src/client/client.ts';
+import { publicKeyModeOn } from '../src/client/publicKey.ts';
+import { createSymmetricClient } from '../src/client/symmetric.ts';
+import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
+import { RESULTS_DIR, opsOf, writeReport, type Row, type Target } from './report.ts';
+
+const quick = process.argv.includes('--quick');
+const TIME_MS = quick ? 60 : 400;
+const SIZES = [64, 256, 1024, 16384];
+const PK_SIZE = 256;
+const TOPICS = 8;
+const T0 = 1_700_000_000_000;
+/** Payload bytes per timed call: the batch holds about this much, and at least MIN_BATCH messages. */
+const BATCH_BYTES = 256 * 1024;
+const MIN_BATCH = 16;
+const PK_BATCH = 64;
+
+/** `auto`: the native backend with AES-SIV open chosen by size from this run's thresholds. */
+type BackendName = 'wasm' | 'js' | 'native' | 'auto';
+const BACKENDS: BackendName[] = ['wasm', 'js', 'native', 'auto'];
+let thresholds: NativeThresholds = { sivOpenNativeFromBytes: null };
+
+// ---- the Go client's figures ----
+
+interface GoFigures {
+  label: string;
+  symmetric: Record<string, number>;
+  publicKey: Record<string, number>;
+}
+
+/** Issue 6: e4go, Go 1.19, AES-NI, one core, 2026-11-25, on another machine. */
+const GO_INDICATIVE: GoFigures = {
+  label: 'Go client (indicative, other machine)',
+  symmetric: { '64': 494_000, '256': 431_000, '1024': 245_000, '16384': 22_800 },
+  publicKey: { '256': 26_800 },
+};
+
+function goFigures(): GoFigures {
+  const at = process.argv.indexOf('--go');
+  if (at < 0) return GO_INDICATIVE;
+  const path = process.argv[at + 1];
+  if (path === undefined) throw new Error('--go expects the path of a JSON figures file');
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Partial<GoFigures> & { machine?: string };
+  const need = (table: Record<string, number> | undefined, size: number, what: string): void => {
+    if (table === undefined || typeof table[String(size)] !== 'number') throw new Error(`${path}: no ${what} figure for ${size} B`);
+  };
+  for (const size of SIZES) need(json.symmetric, size, 'symmetric');
+  need(json.publicKey, PK_SIZE, 'publicKey');
+  return {
+    label: 'Go client (this machine' + (json.machine ? ', ' + json.machine : '') + ')',
+    symmetric: json.symmetric!,
+    publicKey: json.publicKey!,
+  };
+}
+
+const go = goFigures();
+
+// ---- measuring ----
+
+const rows: Row[] = [];
+
+/** Messages/s of `run`, which reads `count` messages per call. */
+async function measure(group: string, impl: string, bytes: number, count: number, run: () => void): Promise<void> {
+  const bench = new Bench({ time: TIME_MS, iterations: 5, warmupTime: 20, warmupIterations: 2, throws: true });
+  bench.add(impl, run);
+  await bench.run();
+  const result = bench.tasks[0].result;
+  if (result.state !== 'completed') throw new Error(group + ' / ' + impl + ': ' + result.state);
+  const perSec = result.throughput.mean * count;
+  rows.push({ group, impl, opsPerSec: perSec, bytes, rme: result.latency.rme, samples: result.latency.samples?.length ?? result.latency.df + 1 });
+  console.log(`${group.padEnd(22)} ${impl.padEnd(40)} ${Math.round(perSec).toLocaleString('en').padStart(11)} msg/s  ${((perSec * bytes) / 1e6).toFixed(1).padStart(7)} MB/s`);
+}
+
+/** Makes `name` the active backend; returns the one whose `sivOpen` it runs. */
+async function useBackend(name: BackendName): Promise<Backend> {
+  if (name === 'native') return (await initNative({ backend: 'wasm' })) as unknown as Backend;
+  if (name === 'auto') return (await initNative({ backend: 'wasm', thresholds })) as unknown as Backend;
+  const backend = await init({ backend: name });
+  // `init` with unchanged options does not switch back after `initNative`.
+  setActiveBackend(backend);
+  return backend;
+}
+
+function symmetricGroup(size: number): string {
+  return `symmetric ${size} B`;
+}
+const PK_GROUP = `public-key ${PK_SIZE} B`;
+
+async function symmetricBenches(backend: BackendName): Promise<void> {
+  const clientKey = c2.generateSymmetricKey();
+  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
+  const topics: string[] = [];
+  for (let t = 0; t < TOPICS; t++) {
+    topics.push('fleet/site-' + t + '/telemetry');
+    client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[t]), T0), client.controlTopic);
+  }
+  for (const size of SIZES) {
+    const count = Math.max(MIN_BATCH, Math.floor(BATCH_BYTES / size));
+    const payload = new Uint8Array(size).fill(0x5a);
+    const messages: Uint8Array[] = [];
+    const messageTopics: string[] = [];
+    for (let i = 0; i < count; i++) {
+      messageTopics.push(topics[i % TOPICS]);
+      messages.push(client.protect(payload, messageTopics[i]));
+    }
+    const out = new Uint8Array(count * size);
+    await measure(symmetricGroup(size), `${backend} single`, size, count, () => {
+      for (let i = 0; i < count; i++) client.unprotect(messages[i], messageTopics[i]);
+    });
+    await measure(symmetricGroup(size), `${backend} batch`, size, count, () => {
+      const results = unprotectBatch(client, messages, messageTopics, out);
+      if (!results[count - 1].ok) throw new Error('batch failed');
+    });
+  }
+  client.destroy();
+}
+
+/** A public-key client whose signatures are checked by `curves`, with its own key as a peer's. */
+function publicKeyClient(curves: CurveProvider): { client: E4Client; topic: string; messages: Uint8Array[] } {
+  const id = c2.generateId();
+  const keys = c2.generateEd25519KeyPair();
+  const c2Keys = c2.generateX25519KeyPair();
+  const client = new E4Client(
+    publicKeyModeOn(curves),
+    {
+      id,
+      topicKeys: {},
+      key: { keyType: 1, privateKey: keys.privateKey, signerId: id, c2PublicKey: c2Keys.publicKey, pubKeys: {} },
+      receivingTopic: 'e4/' + Buffer.from(id).toString('hex'),
+    },
+    { clock: () => T0 },
+  );
+  const shared = c2.sharedKeyForClient(c2Keys.privateKey, keys.publicKey);
+  const topic = 'fleet/signed/telemetry';
+  client.unprotect(c2.protectCommand(shared, c2.cmdSetPubKey(keys.publicKey, { id }), T0), client.controlTopic);
+  client.unprotect(c2.protectCommand(shared, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topic), T0), client.controlTopic);
+  const payload = new Uint8Array(PK_SIZE).fill(0x5a);
+  const messages: Uint8Array[] = [];
+  for (let i = 0; i < PK_BATCH; i++) messages.push(client.protect(payload, topic));
+  return { client, topic, messages };
+}
+
+async function publicKeyBenches(backend: BackendName, curves: CurveProvider, curvesName: string): Promise<void> {
+  const { client, topic, messages } = publicKeyClient(curves);
+  await measure(PK_GROUP, `${backend} single (verify: ${curvesName})`, PK_SIZE, PK_BATCH, () => {
+    for (let i = 0; i < PK_BATCH; i++) client.unprotect(messages[i], topic);
+  });
+  await measure(PK_GROUP, `${backend} batch (verify: ${curvesName})`, PK_SIZE, PK_BATCH, () => {
+    const results = unprotectBatch(client, messages, topic);
+    if (!results[PK_BATCH - 1].ok) throw new Error('batch failed');
+  });
+  client.destroy();
+}
+
+// ---- heap per message ----
+
+/** Heap bytes per message of one 100,000-message symmetric batch (64 B payloads, reused `out`). */
+function heapPerMessage(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return null;
+  const count = 100_000;
+  const size = 64;
+  const clientKey = c2.generateSymmetricKey();
+  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
+  const topic = 'fleet/heap/telemetry';
+  client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topic), T0), client.controlTopic);
+  const one = client.protect(new Uint8Array(size).fill(0x5a), topic);
+  const messages: Uint8Array[] = new Array(count).fill(one);
+  const out = new Uint8Array(count * size);
+  unprotectBatch(client, messages.slice(0, 1000), topic, out); // warm: topic cache, compiled code
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const results = unprotectBatch(client, messages, topic, out);
+  const after = process.memoryUsage().heapUsed;
+  if (!results[count - 1].ok) throw new Error('heap batch failed');
+  client.destroy();
+  return (after - before) / count;
+}
+
+// ---- thresholds for `auto` ----
+
+const SWEEP = [256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/** The smallest swept size at which native AES-SIV opens beat WebAssembly's, or null. */
+async function sivOpenCrossover(wasm: Backend, native: Backend): Promise<{ from: number | null; sweep: unknown[] }> {
+  const key = new Uint8Array(randomBytes(64));
+  const ads = [new Uint8Array(randomBytes(8))];
+  let from: number | null = null;
+  const sweep: unknown[] = [];
+  const rate = async (fn: () => unknown): Promise<number> => {
+    const bench = new Bench({ time: quick ? 40 : 80, iterations: 20, warmupTime: 10, throws: true });
+    bench.add('open', fn);
+    await bench.run();
+    return bench.tasks[0].result.state === 'completed' ? bench.tasks[0].result.throughput.mean : 0;
+  };
+  for (const size of SWEEP) {
+    const sealed = wasm.sivSeal(key, ads, new Uint8Array(randomBytes(size)));
+    const out = new Uint8Array(size);
+    const n = await rate(() => native.sivOpen(key, ads, sealed, out));
+    const w = await rate(() => wasm.sivOpen(key, ads, sealed, out));
+    sweep.push({ bytes: size, nativeOpsPerSec: Math.round(n), wasmOpsPerSec: Math.round(w) });
+    console.log(`sivOpen ${String(size).padStart(5)} B   native ${Math.round(n).toLocaleString('en').padStart(10)}/s   wasm ${Math.round(w).toLocaleString('en').padStart(10)}/s`);
+    if (from === null && n > w) from = size;
+  }
+  return { from, sweep };
+}
+
+// ---- run ----
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}; reference: ${go.label}\n`);
+  console.log('AES-SIV open, native against wasm (for the `auto` thresholds):');
+  const wasm = await init({ backend: 'wasm' });
+  const native = (await initNative({ backend: 'wasm' })) as unknown as Backend;
+  const crossover = await sivOpenCrossover(wasm, native);
+  const thresholdsFile = {
+    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, arch: process.arch },
+    date: new Date().toISOString(),
+    sivOpenNativeFromBytes: crossover.from,
+    sweep: crossover.sweep,
+  };
+  writeFileSync(join(RESULTS_DIR, 'thresholds.json'), JSON.stringify(thresholdsFile, null, 2) + '\n');
+  console.log(`native beats wasm from: ${crossover.from === null ? 'none of the swept sizes' : crossover.from + ' B'}`);
+
+  thresholds = { sivOpenNativeFromBytes: crossover.from };
+
+  const wasmCurves = createWasmCurves(await compileCurveModule());
+  const nativeCurves = createNativeCurves();
+  const curvesOf: Record<BackendName, [CurveProvider, string]> = {
+    wasm: [wasmCurves, 'wasm'],
+    js: [nobleCurves, '@noble/curves'],
+    native: [nativeCurves, 'node:crypto'],
+    auto: [nativeCurves, 'node:crypto'],
+  };
+  for (const backend of BACKENDS) {
+    await useBackend(backend);
+    await symmetricBenches(backend);
+    await publicKeyBenches(backend, ...curvesOf[backend]);
+  }
+
+  // The Go client's rows, one per group, as the reference of every ratio.
+  for (const size of SIZES) {
+    rows.push({ group: symmetricGroup(size), impl: go.label, opsPerSec: go.symmetric[String(size)], bytes: size, rme: 0, samples: 0 });
+  }
+  rows.push({ group: PK_GROUP, impl: go.label, opsPerSec: go.publicKey[String(PK_SIZE)], bytes: PK_SIZE, rme: 0, samples: 0 });
+
+  await useBackend('wasm');
+  const heap = heapPerMessage();
+  console.log(
+    heap === null
+      ? '\nheap per message: run with --expose-gc to measure it'
+      : `\nheap per message, 100,000-message batch, wasm backend, 64 B, reused out: ${heap.toFixed(1)} bytes`,
+  );
+
+  const best = (group: string, suffix: string): number =>
+    Math.max(...rows.filter((r) => r.group === group && r.impl.includes(suffix)).map((r) => r.opsPerSec));
+  const ratio = (group: string, suffix: string): number => best(group, suffix) / opsOf(rows, group, go.label);
+  const targets: Target[] = [
+    { what: 'symmetric 256 B batch (best backend) / Go', ratio: ratio(symmetricGroup(256), ' batch'), bound: 1.5, kind: 'atLeast' },
+    { what: 'symmetric 256 B single (best backend) / Go', ratio: ratio(symmetricGroup(256), ' single'), bound: 1.0, kind: 'atLeast' },
+    { what: 'symmetric 16 KiB native batch / Go', ratio: ratio(symmetricGroup(16384), 'native batch'), bound: 1.0, kind: 'atLeast' },
+    { what: 'public-key 256 B native single / Go', ratio: ratio(PK_GROUP, 'native single'), bound: 0.6, kind: 'atLeast' },
+  ];
+  writeReport('ingest', 'Ingestion: unprotect messages/s, single call and batch, per backend', rows, go.label, targets);
+  writeFileSync(join(RESULTS_DIR, 'ingest.svg'), lineChartSvg(rows) + '\n');
+  const extra = [
+    '',
+    go === GO_INDICATIVE
+      ? `The Go figures are issue 6's, measured on another machine: the ratios to them are indicative only.`
+      : `The Go figures were read from a file measured on this machine.`,
+    '',
+    heap === null ? '' : `Heap bytes per message of a 100,000-message batch (wasm backend, 64 B, reused \`out\`): ${heap.toFixed(1)}.`,
+    '',
+    `AES-SIV open: native beats wasm from ${crossover.from === null ? 'none of the swept sizes' : crossover.from + ' B'} (bench/results/thresholds.json).`,
+    '',
+  ].join('\n');
+  writeFileSync(join(RESULTS_DIR, 'ingest.md'), readFileSync(join(RESULTS_DIR, 'ingest.md'), 'utf8') + extra);
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+// ---- chart: messages/s against payload size, one line per backend and mode ----
+
+const COLORS = ['#1f6feb', '#8250df', '#bf3989', '#cf222e', '#9a6700', '#1a7f37', '#57606a'];
+
+function lineChartSvg(all: readonly Row[]): string {
+  const sym = all.filter((r) => r.group.startsWith('symmetric'));
+  const series = [...new Set(sym.map((r) => r.impl))];
+  const W = 720;
+  const H = 420;
+  const left = 80;
+  const right = 250;
+  const top = 40;
+  const bottom = 50;
+  const plotW = W - left - right;
+  const plotH = H - top - bottom;
+  const maxOps = Math.max(...sym.map((r) => r.opsPerSec));
+  const minOps = Math.min(...sym.map((r) => r.opsPerSec));
+  const lo = Math.floor(Math.log10(minOps));
+  const hi = Math.ceil(Math.log10(maxOps));
+  const xOf = (size: number) => left + (SIZES.indexOf(size) / (SIZES.length - 1)) * plotW;
+  const yOf = (ops: number) => top + plotH - ((Math.log10(ops) - lo) / (hi - lo)) * plotH;
+  const parts: string[] = [];
+  for (let e = lo; e <= hi; e++) {
+    const y = yOf(10 ** e);
+    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
+  }
+  for (const size of SIZES) {
+    parts.push(`<text x="${xOf(size)}" y="${top + plotH + 18}" text-anchor="middle">${size} B</text>`);
+  }
+  series.forEach((impl, i) => {
+    const points = SIZES.map((size) => sym.find((r) => r.impl === impl && r.group === symmetricGroup(size)))
+      .filter((r): r is Row => r !== undefined)
+      .map((r) => `${xOf(r.bytes).toFixed(1)},${yOf(r.opsPerSec).toFixed(1)}`);
+    const color = impl.startsWith('Go') ? '#000' : COLORS[i % COLORS.length];
+    const dash = impl.includes('single') ? ' stroke-dasharray="5,3"' : '';
+    parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
+    const ly = top + 10 + i * 18;
+    parts.push(`<line x1="${left + plotW + 15}" y1="${ly}" x2="${left + plotW + 40}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    parts.push(`<text x="${left + plotW + 45}" y="${ly + 4}">${impl.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">Symmetric unprotect: messages/s against payload size (log scale)</text>`,
+    `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`,
+    ...parts,
+    `<text x="${left + plotW / 2}" y="${H - 10}" text-anchor="middle">payload</text>`,
+    '</svg>',
+  ].join('\n');
+}
+
+await main();
