@@ -168,6 +168,16 @@ export function maxBatchKeys(): u32 {
   return MAX_BATCH_KEYS;
 }
 
+/** The size of one sivOpenBatch item descriptor (four u32: key index, offset, length, status). */
+export function batchItemBytes(): u32 {
+  return <u32>BATCH_ITEM_BYTES;
+}
+
+/** The size of one sivOpenBatch key-table entry (a 64-byte SIV key). */
+export function batchKeyBytes(): u32 {
+  return <u32>BATCH_KEY_BYTES;
+}
+
 /**
  * Many AES-SIV opens in E4's shape (64-byte SIV key, one associated-data string: the message's
  * own 8-byte timestamp) in one call; the window layout is in memory.ts ("Batch open"). Each item

@@ -46,6 +46,8 @@ interface CoreExports {
   sivSeal(keyLen: number, adCount: number, ptLen: number): number;
   sivOpen(keyLen: number, adCount: number, sealedLen: number): number;
   maxBatchKeys(): number;
+  batchItemBytes(): number;
+  batchKeyBytes(): number;
   sivOpenBatch(count: number, keyCount: number): number;
   sha3_256(len: number): number;
   aesEncryptBlock(keyLen: number): number;
@@ -89,10 +91,14 @@ export function check(status: number, operation: string): void {
   throw e4Error(code, operation + ': ' + detail);
 }
 
-/** assembly/memory.ts, "Batch open": one descriptor of four u32, one 64-byte key per table entry. */
-const BATCH_ITEM_WORDS = 4;
-const BATCH_ITEM_BYTES = 4 * BATCH_ITEM_WORDS;
-const BATCH_KEY_BYTES = 64;
+/**
+ * assembly/memory.ts, "Batch open": a descriptor is four u32 in this order (sizes come from the
+ * module: `batchItemBytes()`, `batchKeyBytes()`).
+ */
+const BATCH_ITEM_KEY = 0;
+const BATCH_ITEM_OFFSET = 1;
+const BATCH_ITEM_LENGTH = 2;
+const BATCH_ITEM_STATUS = 3;
 const BATCH_HEADER_LEN = BATCH_AD_LEN + SIV_TAG_LEN;
 /**
  * The window bytes one batch crossing aims at (a larger single message gets a crossing of its
@@ -242,6 +248,9 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
   let adLens = new Uint32Array(ex.memory.buffer, adLensPtr, MAX_ADS);
   let words = new Uint32Array(ex.memory.buffer);
   const maxBatchKeys = ex.maxBatchKeys();
+  const BATCH_ITEM_BYTES = ex.batchItemBytes();
+  const BATCH_ITEM_WORDS = BATCH_ITEM_BYTES / 4;
+  const BATCH_KEY_BYTES = ex.batchKeyBytes();
 
   /** Makes the window hold `bytes`, growing memory if needed; refreshes views after a grow. */
   function ensure(bytes: number, operation: string): void {
@@ -372,9 +381,9 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
     let word = ioPtr >>> 2;
     for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
       const message = messages[chunkItems[j]];
-      words[word] = tableIndex[keyIndexes[chunkItems[j]]];
-      words[word + 1] = offset;
-      words[word + 2] = message.length;
+      words[word + BATCH_ITEM_KEY] = tableIndex[keyIndexes[chunkItems[j]]];
+      words[word + BATCH_ITEM_OFFSET] = offset;
+      words[word + BATCH_ITEM_LENGTH] = message.length;
       mem.set(message, ioPtr + offset);
       offset += message.length;
     }
@@ -382,9 +391,9 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
     word = ioPtr >>> 2;
     for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
       const item = chunkItems[j];
-      const start = ioPtr + words[word + 1] + BATCH_HEADER_LEN;
-      const length = words[word + 2] - BATCH_HEADER_LEN;
-      const status = words[word + 3];
+      const start = ioPtr + words[word + BATCH_ITEM_OFFSET] + BATCH_HEADER_LEN;
+      const length = words[word + BATCH_ITEM_LENGTH] - BATCH_HEADER_LEN;
+      const status = words[word + BATCH_ITEM_STATUS];
       if (status !== 0) {
         results[item] = status < STATUS_CODES.length ? STATUS_CODES[status] : E4ErrorCode.Internal;
       } else if (out === undefined) {
