@@ -27,7 +27,7 @@ import { checkNativeThresholds, initNative, readNativeThresholds } from '../src/
 import { aesSivOpen, aesSivOpenBatch, aesSivSeal, argon2id } from '../src/primitives.ts';
 import { concatBytes, toHex } from '../src/utils.ts';
 import { fixedClock } from './clients.ts';
-import { hex, readMiscreant, readVectors } from './vectors.ts';
+import { hex, readMiscreant, readVectors, wycheproofSivCases } from './vectors.ts';
 
 let native: NativeBackend;
 let wasm: Backend;
@@ -103,17 +103,7 @@ describe('Miscreant vectors on native', () => {
 });
 
 describe('Wycheproof AES-SIV-CMAC on native', () => {
-  interface Case {
-    tcId: number;
-    comment: string;
-    key: string;
-    aad: string;
-    msg: string;
-    ct: string;
-    result: 'valid' | 'invalid';
-  }
-  const file = readVectors<{ testGroups: { keySize: number; tests: Case[] }[] }>('wycheproof/aes_siv_cmac_test.json');
-  const cases = file.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, keySize: g.keySize })));
+  const cases = wycheproofSivCases();
 
   it('has all 442 cases', () => {
     expect(cases.length).toBe(442);

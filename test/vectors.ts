@@ -28,3 +28,23 @@ export function readMiscreant(name: string): Record<string, any>[] {
     return out;
   });
 }
+
+/** One Wycheproof AES-SIV-CMAC case, with the key size of its group. */
+export interface WycheproofSivCase {
+  keySize: number;
+  tcId: number;
+  comment: string;
+  key: string;
+  aad: string;
+  msg: string;
+  ct: string;
+  result: 'valid' | 'invalid';
+}
+
+/** Every case of wycheproof/aes_siv_cmac_test.json (442), flattened across its groups. */
+export function wycheproofSivCases(): WycheproofSivCase[] {
+  const file = readVectors<{ testGroups: { keySize: number; tests: Omit<WycheproofSivCase, 'keySize'>[] }[] }>(
+    'wycheproof/aes_siv_cmac_test.json',
+  );
+  return file.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, keySize: g.keySize })));
+}

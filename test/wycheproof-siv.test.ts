@@ -3,19 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
 import { aesSivOpen, aesSivSeal } from '../src/primitives.ts';
 import { BACKENDS, useBackend } from './backends.ts';
-import { hex, readVectors } from './vectors.ts';
+import { hex, wycheproofSivCases } from './vectors.ts';
 
-interface Case {
-  tcId: number;
-  comment: string;
-  key: string;
-  aad: string;
-  msg: string;
-  ct: string;
-  result: 'valid' | 'invalid';
-}
-const file = readVectors<{ testGroups: { keySize: number; tests: Case[] }[] }>('wycheproof/aes_siv_cmac_test.json');
-const cases = file.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, keySize: g.keySize })));
+const cases = wycheproofSivCases();
 
 describe.each(BACKENDS)('Wycheproof AES-SIV-CMAC on %s', (name) => {
   useBackend(name);
