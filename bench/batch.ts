@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         messageTopics.push(topics[i % TOPICS]);
         messages.push(client.protect(payload, messageTopics[i]));
       }
-      const out = new Uint8Array(BATCH * size);
+      const out = new Uint8Array(BATCH * (size + 24));
       const single = messagesPerSecond(BATCH, () => {
         for (let i = 0; i < BATCH; i++) client.unprotect(messages[i], messageTopics[i]);
       });

@@ -139,7 +139,7 @@ async function symmetricBenches(backend: BackendName): Promise<void> {
       messageTopics.push(topics[i % TOPICS]);
       messages.push(client.protect(payload, messageTopics[i]));
     }
-    const out = new Uint8Array(count * size);
+    const out = new Uint8Array(count * (size + 24));
     await measure(symmetricGroup(size), `${backend} single`, size, count, () => {
       for (let i = 0; i < count; i++) client.unprotect(messages[i], messageTopics[i]);
     });
@@ -202,7 +202,7 @@ function heapPerMessage(): number | null {
   client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topic), T0), client.controlTopic);
   const one = client.protect(new Uint8Array(size).fill(0x5a), topic);
   const messages: Uint8Array[] = new Array(count).fill(one);
-  const out = new Uint8Array(count * size);
+  const out = new Uint8Array(count * (size + 24));
   unprotectBatch(client, messages.slice(0, 1000), topic, out); // warm: topic cache, compiled code
   gc();
   const before = process.memoryUsage().heapUsed;

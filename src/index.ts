@@ -25,7 +25,16 @@ export { E4_ARGON2, HASH_LEN, ID_LEN, KEY_LEN } from './protocol/sizes.ts';
 
 // The protocol: clients of both modes, the C2 side, stores.
 export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
-export { unprotectBatch, TOPIC_CACHE_LIMIT, type BatchResult } from './client/batch.ts';
+export {
+  unprotectBatch,
+  unprotectPacked,
+  createPackedResults,
+  batchErrorCode,
+  TOPIC_CACHE_LIMIT,
+  type BatchResult,
+  type PackedMessages,
+  type PackedResults,
+} from './client/batch.ts';
 export {
   createSymmetricClient,
   createSymmetricClientFromPassword,

@@ -8,10 +8,10 @@ import {
   MAX_ADS,
   MAX_ARGON2_IO,
   SIV_TAG_LEN,
-  sivOpenEach,
+  sivOpenEachPacked,
   type Argon2Params,
   type Argon2Type,
-  type SivBatchResult,
+  type PackedSivBatch,
 } from './backends/backend.ts';
 import { E4ErrorCode, e4Error } from './errors.ts';
 import { E4_ARGON2, HASH_LEN } from './protocol/sizes.ts';
@@ -129,19 +129,14 @@ export function aesSivOpenInto(
 }
 
 /**
- * Many AES-SIV opens in E4's shape on the active backend, in one crossing where it has a batch
- * (`Backend.sivOpenBatch`, whose contract this follows), else one `sivOpen` at a time. For the
- * protocol layer, which has checked every key and length: nothing is validated here.
+ * Many AES-SIV opens in E4's shape on the active backend, in one crossing where it has a packed
+ * batch (`Backend.sivOpenPacked`, whose contract this follows), else one `sivOpen` at a time.
+ * For the protocol layer, which has checked every key and length: nothing is validated here.
  */
-export function aesSivOpenBatch(
-  sivKeys: readonly Uint8Array[],
-  keyIndexes: ArrayLike<number>,
-  messages: readonly Uint8Array[],
-  out?: Uint8Array,
-): SivBatchResult[] {
+export function aesSivOpenPacked(batch: PackedSivBatch, out: Uint8Array, status: Uint8Array): void {
   const backend = activeBackend();
-  if (backend.sivOpenBatch !== undefined) return backend.sivOpenBatch(sivKeys, keyIndexes, messages, out);
-  return sivOpenEach(backend, sivKeys, keyIndexes, messages, out);
+  if (backend.sivOpenPacked !== undefined) backend.sivOpenPacked(batch, out, status);
+  else sivOpenEachPacked(backend, batch, out, status);
 }
 
 /** SHA3-256 (FIPS 202) of bytes, or of a string's UTF-8 encoding. */

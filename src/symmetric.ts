@@ -9,7 +9,16 @@
  */
 export { initWithoutArgon2 as init, type BackendChoice, type InitOptions } from './backends/select.ts';
 export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
-export { unprotectBatch, TOPIC_CACHE_LIMIT, type BatchResult } from './client/batch.ts';
+export {
+  unprotectBatch,
+  unprotectPacked,
+  createPackedResults,
+  batchErrorCode,
+  TOPIC_CACHE_LIMIT,
+  type BatchResult,
+  type PackedMessages,
+  type PackedResults,
+} from './client/batch.ts';
 export { createSymmetricClient, loadSymmetricClient, type SymmetricClientConfig } from './client/symmetric.ts';
 export {
   cmdRemoveTopic,

@@ -1,19 +1,28 @@
 /**
  * Batch unprotect: `unprotectBatch` gives each message what `unprotect` gives it alone
  * (random mixes of valid, tampered, truncated, stale, unknown-topic and old-key messages, every
- * symmetric Go vector), and `Backend.sivOpenBatch` equals `sivOpen` item by item, across the
+ * symmetric Go vector), and `Backend.sivOpenPacked` equals `sivOpen` item by item, across the
  * crossings a large batch or many keys split it into.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as c2 from '../src/c2.ts';
-import { unprotectBatch, type BatchResult } from '../src/client/batch.ts';
+import {
+  batchErrorCode,
+  createPackedResults,
+  unprotectBatch,
+  unprotectPacked,
+  type BatchResult,
+  type PackedMessages,
+} from '../src/client/batch.ts';
 import type { E4Client } from '../src/client/client.ts';
 import { createPublicKeyClient } from '../src/client/publicKey.ts';
 import { createSymmetricClient } from '../src/client/symmetric.ts';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
 import { aesSivSeal } from '../src/primitives.ts';
-import { openSymmetricBatch } from '../src/protocol/messages.ts';
+import { openSymmetricPacked } from '../src/protocol/messages.ts';
+import { sivOpenEachPacked, type PackedSivBatch } from '../src/backends/backend.ts';
+import { openedByValue, packSiv } from './packed.ts';
 import { BACKENDS, useBackend } from './backends.ts';
 import { fixedClock, symClient, topicTable } from './clients.ts';
 import { hex, readVectors } from './vectors.ts';
@@ -121,7 +130,7 @@ describe.each(BACKENDS)('batch unprotect on %s', (backend) => {
             topics.push(t);
           }
           let out: Uint8Array | undefined;
-          if (useOut) out = new Uint8Array(messages.reduce((n, m) => n + Math.max(0, m.length - 24), 0));
+          if (useOut) out = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
           const batch = unprotectBatch(f.client, messages, topics, out);
           const singles = messages.map((m, i) => single(f.client, m, topics[i]));
           expect(plain(batch)).toEqual(plain(singles));
@@ -279,13 +288,18 @@ describe.each(BACKENDS)('batch unprotect on %s', (backend) => {
       }
       return k;
     });
-    const results = openSymmetricBatch(keys, indexes, vectors.map((v) => hex(v.protected)));
-    expect(results.map((r) => (typeof r === 'string' ? r : Array.from(r)))).toEqual(vectors.map((v) => Array.from(hex(v.plaintext))));
+    const batch = packSiv(keys, indexes, vectors.map((v) => hex(v.protected)));
+    const opened = openedByValue(
+      (b, out, status) => openSymmetricPacked(keys, b.keyIndexes, b.data, b.offsets, b.count, out, status),
+      batch,
+    );
+    expect(opened).toEqual(vectors.map((v) => Array.from(hex(v.plaintext))));
   });
 
-  it('sivOpenBatch equals sivOpen item by item across many keys and several crossings', () => {
+  it('sivOpenPacked equals sivOpen item by item across many keys, skipped items and several crossings', () => {
     const b = handle.current;
-    expect(typeof b.sivOpenBatch).toBe('function');
+    const open = (batch: PackedSivBatch, out: Uint8Array, status: Uint8Array) =>
+      b.sivOpenPacked !== undefined ? b.sivOpenPacked(batch, out, status) : sivOpenEachPacked(b, batch, out, status);
     // 300 distinct keys (more than one crossing's key table and the key cache), > 4 MiB of messages.
     const keys = Array.from({ length: 300 }, () => {
       const k = randomBytes(32);
@@ -303,22 +317,107 @@ describe.each(BACKENDS)('batch unprotect on %s', (backend) => {
       m.set(sealed, 8);
       if (i % 13 === 0) m[8 + (i % sealed.length)] ^= 4;
       messages.push(m);
-      indexes.push(k);
+      // Every 11th item is skipped: it keeps the status it had and is not opened.
+      indexes.push(i % 11 === 5 ? -1 : k);
     }
     const expected = messages.map((m, i) => {
+      if (indexes[i] < 0) return 'skipped';
       try {
         return Array.from(b.sivOpen(keys[indexes[i]], [m.subarray(0, 8)], m.subarray(8)));
       } catch (e) {
         return isE4Error(e) ? e.code : 'thrown';
       }
     });
-    const view = (r: Uint8Array | string) => (typeof r === 'string' ? r : Array.from(r));
-    expect(b.sivOpenBatch!(keys, indexes, messages).map(view)).toEqual(expected);
-    const out = new Uint8Array(messages.reduce((n, m) => n + m.length - 24, 0));
-    expect(b.sivOpenBatch!(keys, indexes, messages, out).map(view)).toEqual(expected);
-    // A batch that fits one crossing answers with views of the backend's memory (or new arrays).
-    const small = b.sivOpenBatch!(keys, indexes.slice(0, 40), messages.slice(0, 40));
-    expect(small.map(view)).toEqual(expected.slice(0, 40));
+    const batch = packSiv(keys, indexes, messages);
+    const opened = openedByValue(open, batch).map((r, i) => (indexes[i] < 0 ? (r === E4ErrorCode.Internal ? 'skipped' : r) : r));
+    expect(opened).toEqual(expected);
+    // A small batch, opened from a view into a larger buffer.
+    const small = packSiv(keys, indexes.slice(0, 40), messages.slice(0, 40));
+    const shifted = new Uint8Array(small.data.length + 5);
+    shifted.set(small.data, 5);
+    expect(openedByValue(open, { ...small, data: shifted.subarray(5) })).toEqual(openedByValue(open, small));
+  });
+
+  /** `messages` on `topics` (indexes into `topicList`) laid out in `data`, a view of a SharedArrayBuffer. */
+  function packMessages(messages: Uint8Array[], topicIdx: number[], topicList: (string | Uint8Array)[]): PackedMessages {
+    const offsets = new Uint32Array(messages.length + 1);
+    messages.forEach((m, i) => (offsets[i + 1] = offsets[i] + m.length));
+    const data = new Uint8Array(new SharedArrayBuffer(offsets[messages.length] + 16), 16, offsets[messages.length]);
+    messages.forEach((m, i) => data.set(m, offsets[i]));
+    return { data, offsets, topicIndexes: Uint32Array.from(topicIdx), topics: topicList, count: messages.length };
+  }
+
+  it('unprotectPacked answers in typed arrays what unprotectBatch answers in objects, reusing its arrays', () => {
+    const f = fleet(4);
+    const results = createPackedResults(200);
+    for (let round = 0; round < 3; round++) {
+      const messages: Uint8Array[] = [];
+      const topicIdx: number[] = [];
+      for (let i = 0; i < 150 + round * 20; i++) {
+        const [m, t] = makeMessage(f, (i * 7 + round) % 10, i + round, 1 + ((i * 53) % 300));
+        messages.push(m);
+        const known = f.topics.indexOf(t);
+        topicIdx.push(known >= 0 ? known : f.topics.length);
+      }
+      const topicList = [...f.topics, 'not/a/known/topic/0'];
+      const batch = packMessages(messages, topicIdx, topicList);
+      const out = new Uint8Array(new SharedArrayBuffer(batch.offsets[batch.count]));
+      const read = unprotectPacked(f.client, batch, out, results);
+      const expected = messages.map((m, i) => single(f.client, m, topicList[topicIdx[i]]));
+      const got = expected.map((_, i): BatchResult => {
+        const code = batchErrorCode(results.status[i]);
+        if (code !== null) {
+          expect(results.starts[i]).toBe(results.ends[i]);
+          return { ok: false, code };
+        }
+        expect(results.starts[i]).toBe(batch.offsets[i] + 24);
+        return { ok: true, payload: out.slice(results.starts[i], results.ends[i]) };
+      });
+      expect(plain(got)).toEqual(plain(expected));
+      expect(read).toBe(expected.filter((r) => r.ok).length);
+    }
+  });
+
+  it('refuses a malformed packed batch before reading anything', () => {
+    const f = fleet(1);
+    const m = f.client.protect(new Uint8Array([1, 2, 3]), f.topics[0]);
+    const good = () => packMessages([m, m], [0, 0], [f.topics[0]]);
+    const out = new Uint8Array(2 * m.length);
+    const results = createPackedResults(2);
+    const code = (batch: PackedMessages, o: Uint8Array = out, r = results) => {
+      try {
+        unprotectPacked(f.client, batch, o, r);
+        return 'ok';
+      } catch (e) {
+        return isE4Error(e) ? e.code : 'thrown';
+      }
+    };
+    expect(code(good())).toBe('ok');
+    const decreasing = good();
+    decreasing.offsets[1] = decreasing.offsets[2] + 1;
+    const pastData = good();
+    pastData.offsets[2] += 1;
+    const topicOut = good();
+    topicOut.topicIndexes[1] = 1;
+    const tooFewOffsets = { ...good(), offsets: new Uint32Array(2) };
+    const tooFewTopics = { ...good(), topicIndexes: new Uint32Array(1) };
+    const badCount = { ...good(), count: -1 };
+    const wrongTypes = { ...good(), offsets: [0, m.length, 2 * m.length] as unknown as Uint32Array };
+    for (const bad of [decreasing, pastData, topicOut, tooFewOffsets, tooFewTopics, badCount, wrongTypes]) {
+      expect(code(bad)).toBe(E4ErrorCode.InvalidArgument);
+    }
+    expect(code(good(), out.subarray(1))).toBe(E4ErrorCode.InvalidArgument);
+    expect(code(good(), out, createPackedResults(1))).toBe(E4ErrorCode.InvalidArgument);
+    const inPlace = good();
+    expect(code(inPlace, inPlace.data)).toBe(E4ErrorCode.InvalidArgument);
+    const overlapping = good();
+    expect(code(overlapping, new Uint8Array(overlapping.data.buffer, overlapping.data.byteOffset - 8, out.length))).toBe(
+      E4ErrorCode.InvalidArgument,
+    );
+    // Beside `data` in the same buffer is fine.
+    const beside = good();
+    const room = new Uint8Array(beside.data.buffer as SharedArrayBuffer).subarray(0, 16);
+    expect(code({ ...beside, count: 0, offsets: new Uint32Array(1) }, room)).toBe('ok');
   });
 
   it('public-key mode reads a batch one unprotect at a time, with the same results', () => {

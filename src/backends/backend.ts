@@ -12,11 +12,10 @@
  *  - Argon2 parameters in range, and password + salt + dkLen ≤ `MAX_ARGON2_IO`.
  * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
  * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
- * owned by the caller, or a view of the caller's `out`, except the plaintexts `sivOpenBatch`
- * returns without `out` (views of the backend's memory, valid until its next call); no backend
- * keeps a reference to a caller's array after it returns.
+ * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a caller's array after it returns.
  */
 
+import { BATCH_OK, batchStatusOf } from '../batchStatus.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 
 /** RFC 5297 §2.4: S2V takes at most 127 strings, the plaintext being the last. */
@@ -54,14 +53,26 @@ export interface CipherParts {
   dbl(block: Uint8Array): Uint8Array;
 }
 
-/**
- * One result of `sivOpenBatch`: the plaintext, or the code of the item's failure
- * (`NotAuthentic`, or `InvalidArgument` / `InputTooLarge` for an item the backend cannot take).
- */
-export type SivBatchResult = Uint8Array | E4ErrorCode;
-
 /** E4's AES-SIV batch shape: the associated data is the message's first 8 bytes (its timestamp). */
 export const BATCH_AD_LEN = 8;
+/** Timestamp ‖ tag: the bytes of a batch message before its ciphertext. */
+export const BATCH_HEADER_LEN = BATCH_AD_LEN + SIV_TAG_LEN;
+
+/**
+ * Many AES-SIV opens in E4's shape, laid out back to back: message i is
+ * `data[offsets[i], offsets[i + 1])`, timestamp (8) ‖ tag (16) ‖ ciphertext, opened with the
+ * associated data [timestamp] under `sivKeys[keyIndexes[i]]` (64 bytes each; each distinct key
+ * once). A negative key index skips the message. The caller checked that each opened message
+ * holds at least 24 bytes and each index is in range.
+ */
+export interface PackedSivBatch {
+  data: Uint8Array;
+  /** count + 1 offsets, non-decreasing. */
+  offsets: Uint32Array;
+  count: number;
+  sivKeys: readonly Uint8Array[];
+  keyIndexes: Int32Array;
+}
 
 export interface Backend {
   readonly name: 'wasm' | 'js' | 'native';
@@ -77,27 +88,17 @@ export interface Backend {
    */
   sivOpen(sivKey: Uint8Array, ads: readonly Uint8Array[], sealed: Uint8Array, out?: Uint8Array): Uint8Array;
   /**
-   * Many AES-SIV opens in E4's shape: `messages[i]` is timestamp (8) ‖ tag ‖ ciphertext, opened
-   * with the associated data [timestamp] under `sivKeys[keyIndexes[i]]` (64 bytes each; pass each
-   * distinct key once). Result i is the plaintext or the code of the item's failure; one bad item
-   * never fails the others. Callers (src/client/batch.ts) check that each message holds at least
-   * 24 bytes and each index is in range.
+   * Opens every message of `batch` whose key index is not negative: its plaintext goes to
+   * `out[offsets[i] + 24, offsets[i + 1])` and `status[i]` is set (src/batchStatus.ts: 0, or
+   * `NotAuthentic`, or `InputTooLarge` for a message beyond the backend's memory limit); one bad
+   * message never fails the others. The rest of `out` over the batch's range may be overwritten
+   * with the batch's own bytes, never with unauthenticated plaintext. `out` spans at least
+   * `offsets[count]` bytes and may be `data` itself (opened in place). Skipped messages keep
+   * their status.
    *
-   * With `out`, the plaintexts are views of `out`, one after the other in item order, item i
-   * taking `length − 24` bytes whether it opens or not (a failed item's bytes are zeroed or left
-   * as they were); `out` holds at least the sum of `length − 24` over the messages. Without it,
-   * they may be views of the backend's own memory (the WASM backend's window), valid only until
-   * the next call into the backend and never across a growth of its memory: copy what must
-   * outlive that.
-   *
-   * Optional: a backend without it is driven one `sivOpen` at a time by the callers.
+   * Optional: a backend without it is driven one `sivOpen` at a time (`sivOpenEachPacked`).
    */
-  sivOpenBatch?(
-    sivKeys: readonly Uint8Array[],
-    keyIndexes: ArrayLike<number>,
-    messages: readonly Uint8Array[],
-    out?: Uint8Array,
-  ): SivBatchResult[];
+  sivOpenPacked?(batch: PackedSivBatch, out: Uint8Array, status: Uint8Array): void;
   sha3_256(data: Uint8Array): Uint8Array;
   argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array;
   /** Wipes every cached key schedule and CMAC subkey. */
@@ -114,34 +115,30 @@ export function noArgon2(): never {
 }
 
 /**
- * `sivOpenBatch` as a loop over `backend.sivOpen`: the batch of a backend without a faster one.
- * Plaintexts land in `out` when given, else in new arrays.
+ * `sivOpenPacked` as a loop over `backend.sivOpen`: the batch of a backend without a faster one.
  */
-export function sivOpenEach(
+export function sivOpenEachPacked(
   backend: Pick<Backend, 'sivOpen'>,
-  sivKeys: readonly Uint8Array[],
-  keyIndexes: ArrayLike<number>,
-  messages: readonly Uint8Array[],
-  out?: Uint8Array,
-): SivBatchResult[] {
-  const results: SivBatchResult[] = [];
-  const ads: Uint8Array[] = [new Uint8Array(0)];
-  let pos = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    ads[0] = message.subarray(0, BATCH_AD_LEN);
-    const sealed = message.subarray(BATCH_AD_LEN);
-    const room = out === undefined ? undefined : out.subarray(pos);
+  batch: PackedSivBatch,
+  out: Uint8Array,
+  status: Uint8Array,
+): void {
+  const data = batch.data;
+  const offsets = batch.offsets;
+  const ads: Uint8Array[] = [data];
+  for (let i = 0; i < batch.count; i++) {
+    const key = batch.keyIndexes[i];
+    if (key < 0) continue;
+    const start = offsets[i];
+    const end = offsets[i + 1];
+    ads[0] = data.subarray(start, start + BATCH_AD_LEN);
     try {
-      const plaintext = backend.sivOpen(sivKeys[keyIndexes[i]], ads, sealed, room);
-      results.push(plaintext);
-      pos += plaintext.length;
+      backend.sivOpen(batch.sivKeys[key], ads, data.subarray(start + BATCH_AD_LEN, end), out.subarray(start + BATCH_HEADER_LEN, end));
+      status[i] = BATCH_OK;
     } catch (e) {
       const code = (e as { code?: E4ErrorCode }).code;
-      if (code === undefined) throw e;
-      results.push(code);
-      pos += sealed.length - SIV_TAG_LEN;
+      if (typeof code !== 'string') throw e;
+      status[i] = batchStatusOf(code);
     }
   }
-  return results;
 }

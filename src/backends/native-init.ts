@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { setActiveBackend } from './active.ts';
 import type { Backend } from './backend.ts';
-import { BATCH_AD_LEN, SIV_TAG_LEN, sivOpenEach } from './backend.ts';
+import { BATCH_HEADER_LEN, SIV_TAG_LEN, sivOpenEachPacked } from './backend.ts';
 import { createNativeBackend, type NativeBackend } from './native.ts';
 import { init, type InitOptions } from './select.ts';
 
@@ -67,15 +67,16 @@ function withThresholds(native: NativeBackend, base: Backend, thresholds: Native
     sivOpen(sivKey, ads, sealed, out) {
       return opener(sealed).sivOpen(sivKey, ads, sealed, out);
     },
-    sivOpenBatch(sivKeys, keyIndexes, messages, out) {
-      if (base.sivOpenBatch !== undefined) {
+    sivOpenPacked(batch, out, status) {
+      if (base.sivOpenPacked !== undefined) {
         let allBase = true;
         if (from !== null) {
-          for (let i = 0; i < messages.length && allBase; i++) allBase = messages[i].length - BATCH_AD_LEN - SIV_TAG_LEN < from;
+          const offsets = batch.offsets;
+          for (let i = 0; i < batch.count && allBase; i++) allBase = offsets[i + 1] - offsets[i] - BATCH_HEADER_LEN < from;
         }
-        if (allBase) return base.sivOpenBatch(sivKeys, keyIndexes, messages, out);
+        if (allBase) return base.sivOpenPacked(batch, out, status);
       }
-      return sivOpenEach(auto, sivKeys, keyIndexes, messages, out);
+      sivOpenEachPacked(auto, batch, out, status);
     },
     wipeKeyCache() {
       native.wipeKeyCache();

@@ -8,18 +8,19 @@
  *    window, and reads results only from the window (and the IV slot). One copy in, one copy out.
  *    The window grows (never shrinks) for large inputs up to `maxIoBytes()`; past that the caller
  *    gets `InputTooLarge`. Views are rebuilt only when a grow has detached the old buffer.
- *    `sivOpenBatch` lays a whole batch out in the window (descriptors, key table, messages) and
- *    opens it in one crossing, or in a few of BATCH_CHUNK_BYTES for a large batch.
+ *    `sivOpenPacked` lays a whole batch out in the window (descriptors, key table, then the
+ *    messages in one copy) and opens it in one crossing, or in a few of BATCH_CHUNK_BYTES for a
+ *    large batch; the opened run goes back to the caller's `out` in one copy.
  *  - the Argon2 module runs in an instance of its own, because WASM memory never shrinks and
  *    Argon2 needs `m` KiB of it (64 MiB for E4). By default the instance is dropped after each
  *    call so that memory goes with it; `keepArgon2Memory` keeps it for reuse, which halves the
  *    time of later calls and holds the memory until `releaseArgon2Memory()`.
  * Every status an export returns is mapped to an `E4Error`; a trap never reaches the caller.
  */
+import { BATCH_OK, batchStatusOf } from '../batchStatus.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { fromBase64 } from '../utils.ts';
 import {
-  BATCH_AD_LEN,
   MAX_ADS,
   noArgon2,
   SHA3_256_LEN,
@@ -28,7 +29,7 @@ import {
   type Argon2Type,
   type Backend,
   type CipherParts,
-  type SivBatchResult,
+  type PackedSivBatch,
 } from './backend.ts';
 import { ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
 
@@ -99,7 +100,10 @@ const BATCH_ITEM_KEY = 0;
 const BATCH_ITEM_OFFSET = 1;
 const BATCH_ITEM_LENGTH = 2;
 const BATCH_ITEM_STATUS = 3;
-const BATCH_HEADER_LEN = BATCH_AD_LEN + SIV_TAG_LEN;
+/** Each module status as a batch status byte (src/batchStatus.ts). */
+const BATCH_STATUSES = Uint8Array.from(STATUS_CODES, (code, status) => (status === 0 ? BATCH_OK : batchStatusOf(code)));
+const TOO_LARGE_STATUS = batchStatusOf(E4ErrorCode.InputTooLarge);
+const INTERNAL_STATUS = batchStatusOf(E4ErrorCode.Internal);
 /**
  * The window bytes one batch crossing aims at (a larger single message gets a crossing of its
  * own): big enough that the crossing costs nothing per message, small enough that a batch does
@@ -298,112 +302,86 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
 
   /** Per batch: the index of each caller key in the current crossing's key table, else −1. */
   let tableIndex = new Int32Array(0);
-  const chunkItems: number[] = [];
-  const chunkKeys: number[] = [];
-  /** Where each item of the crossing starts in `out`: items take `length − 24` bytes each, in order. */
-  const chunkOutPos: number[] = [];
+  /** The current crossing's items (batch indexes) and keys (caller key indexes), in order. */
+  let chunkItems = new Int32Array(0);
+  let chunkKeys = new Int32Array(0);
 
   /**
-   * Splits the batch into crossings of about BATCH_CHUNK_BYTES and at most maxBatchKeys keys;
-   * a message too large for the window even alone is answered InputTooLarge without a crossing.
+   * Splits the batch into crossings of about BATCH_CHUNK_BYTES and at most maxBatchKeys keys,
+   * each a contiguous run of the batch copied in and out of the window whole. A message too
+   * large for the window even alone is answered InputTooLarge without a crossing.
    */
-  function sivOpenBatch(
-    sivKeys: readonly Uint8Array[],
-    keyIndexes: ArrayLike<number>,
-    messages: readonly Uint8Array[],
-    out: Uint8Array | undefined,
-  ): SivBatchResult[] {
-    const count = messages.length;
-    const results: SivBatchResult[] = new Array(count);
-    let windowBytes = count * BATCH_ITEM_BYTES + Math.min(sivKeys.length, count) * BATCH_KEY_BYTES;
-    let plaintextBytes = 0;
-    for (let i = 0; i < count; i++) {
-      windowBytes += messages[i].length;
-      plaintextBytes += messages[i].length - BATCH_HEADER_LEN;
-    }
-    // Views of the window would be overwritten by the next crossing: several crossings need `out`.
-    let target = out;
-    if (target === undefined && (windowBytes > BATCH_CHUNK_BYTES || sivKeys.length > maxBatchKeys)) {
-      target = new Uint8Array(plaintextBytes);
-    }
-    if (target !== undefined && target.length < plaintextBytes) {
-      throw e4Error(E4ErrorCode.InvalidArgument, '"out" expected at least ' + plaintextBytes + ' bytes, got ' + target.length);
-    }
-    if (tableIndex.length < sivKeys.length) tableIndex = new Int32Array(sivKeys.length);
-    tableIndex.fill(-1, 0, sivKeys.length);
+  function sivOpenPacked(batch: PackedSivBatch, out: Uint8Array, status: Uint8Array): void {
+    const { offsets, count, keyIndexes } = batch;
+    const keyCount = batch.sivKeys.length;
+    if (tableIndex.length < keyCount) tableIndex = new Int32Array(keyCount);
+    tableIndex.fill(-1, 0, keyCount);
+    if (chunkItems.length < count) chunkItems = new Int32Array(count);
+    if (chunkKeys.length < Math.min(keyCount, maxBatchKeys)) chunkKeys = new Int32Array(Math.min(keyCount, maxBatchKeys));
+    const alone = (i: number): boolean => keyIndexes[i] < 0 || BATCH_ITEM_BYTES + BATCH_KEY_BYTES + offsets[i + 1] - offsets[i] > maxIo;
     let next = 0;
-    let outPos = 0;
     while (next < count) {
-      chunkItems.length = 0;
-      chunkKeys.length = 0;
-      chunkOutPos.length = 0;
-      let bytes = 0;
-      for (; next < count; next++) {
-        const key = keyIndexes[next];
-        const isNewKey = tableIndex[key] < 0;
-        const add = BATCH_ITEM_BYTES + (isNewKey ? BATCH_KEY_BYTES : 0) + messages[next].length;
-        if (add > maxIo) {
-          results[next] = E4ErrorCode.InputTooLarge;
-          outPos += messages[next].length - BATCH_HEADER_LEN;
-          continue;
-        }
-        if (chunkItems.length > 0 && (bytes + add > BATCH_CHUNK_BYTES || (isNewKey && chunkKeys.length === maxBatchKeys))) break;
-        if (isNewKey) {
-          tableIndex[key] = chunkKeys.length;
-          chunkKeys.push(key);
-        }
-        chunkItems.push(next);
-        chunkOutPos.push(outPos);
-        outPos += messages[next].length - BATCH_HEADER_LEN;
-        bytes += add;
+      for (; next < count && alone(next); next++) {
+        if (keyIndexes[next] >= 0) status[next] = TOO_LARGE_STATUS;
       }
-      if (chunkItems.length > 0) crossBatch(sivKeys, keyIndexes, messages, bytes, results, target);
-      for (let k = 0; k < chunkKeys.length; k++) tableIndex[chunkKeys[k]] = -1;
+      const first = next;
+      let items = 0;
+      let keys = 0;
+      for (; next < count; next++) {
+        const skip = alone(next);
+        const key = keyIndexes[next];
+        const isNewKey = !skip && tableIndex[key] < 0;
+        const tables = (items + (skip ? 0 : 1)) * BATCH_ITEM_BYTES + (keys + (isNewKey ? 1 : 0)) * BATCH_KEY_BYTES;
+        const bytes = tables + offsets[next + 1] - offsets[first];
+        if (items > 0 && (bytes > BATCH_CHUNK_BYTES || (isNewKey && keys === maxBatchKeys))) break;
+        if (skip) continue;
+        if (isNewKey) {
+          tableIndex[key] = keys;
+          chunkKeys[keys++] = key;
+        }
+        chunkItems[items++] = next;
+      }
+      if (items > 0) crossPacked(batch, first, next, items, keys, out, status);
+      for (let k = 0; k < keys; k++) tableIndex[chunkKeys[k]] = -1;
     }
-    return results;
   }
 
-  /** One crossing: the items and keys of chunkItems / chunkKeys, results into `results`. */
-  function crossBatch(
-    sivKeys: readonly Uint8Array[],
-    keyIndexes: ArrayLike<number>,
-    messages: readonly Uint8Array[],
-    bytes: number,
-    results: SivBatchResult[],
-    out: Uint8Array | undefined,
+  /**
+   * One crossing: the messages data[offsets[first], offsets[end]) copied into the window after
+   * the tables, the `items` of chunkItems opened under the `keys` of chunkKeys, and the run
+   * copied back to `out` at the same offsets.
+   */
+  function crossPacked(
+    batch: PackedSivBatch,
+    first: number,
+    end: number,
+    items: number,
+    keys: number,
+    out: Uint8Array,
+    status: Uint8Array,
   ): void {
-    ensure(bytes, 'aesSivOpenBatch');
-    const itemCount = chunkItems.length;
-    const keyCount = chunkKeys.length;
-    const keysPos = ioPtr + itemCount * BATCH_ITEM_BYTES;
-    for (let k = 0; k < keyCount; k++) mem.set(sivKeys[chunkKeys[k]], keysPos + k * BATCH_KEY_BYTES);
-    let offset = itemCount * BATCH_ITEM_BYTES + keyCount * BATCH_KEY_BYTES;
+    const { data, offsets, keyIndexes, sivKeys } = batch;
+    const tables = items * BATCH_ITEM_BYTES + keys * BATCH_KEY_BYTES;
+    const runStart = offsets[first];
+    const runEnd = offsets[end];
+    ensure(tables + runEnd - runStart, 'aesSivOpenBatch');
+    const keysPos = ioPtr + items * BATCH_ITEM_BYTES;
+    for (let k = 0; k < keys; k++) mem.set(sivKeys[chunkKeys[k]], keysPos + k * BATCH_KEY_BYTES);
+    mem.set(data.subarray(runStart, runEnd), ioPtr + tables);
     let word = ioPtr >>> 2;
-    for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
-      const message = messages[chunkItems[j]];
-      words[word + BATCH_ITEM_KEY] = tableIndex[keyIndexes[chunkItems[j]]];
-      words[word + BATCH_ITEM_OFFSET] = offset;
-      words[word + BATCH_ITEM_LENGTH] = message.length;
-      mem.set(message, ioPtr + offset);
-      offset += message.length;
+    for (let j = 0; j < items; j++, word += BATCH_ITEM_WORDS) {
+      const i = chunkItems[j];
+      words[word + BATCH_ITEM_KEY] = tableIndex[keyIndexes[i]];
+      words[word + BATCH_ITEM_OFFSET] = tables + offsets[i] - runStart;
+      words[word + BATCH_ITEM_LENGTH] = offsets[i + 1] - offsets[i];
     }
-    check(ex.sivOpenBatch(itemCount, keyCount), 'aesSivOpenBatch');
+    check(ex.sivOpenBatch(items, keys), 'aesSivOpenBatch');
     word = ioPtr >>> 2;
-    for (let j = 0; j < itemCount; j++, word += BATCH_ITEM_WORDS) {
-      const item = chunkItems[j];
-      const start = ioPtr + words[word + BATCH_ITEM_OFFSET] + BATCH_HEADER_LEN;
-      const length = words[word + BATCH_ITEM_LENGTH] - BATCH_HEADER_LEN;
-      const status = words[word + BATCH_ITEM_STATUS];
-      if (status !== 0) {
-        results[item] = status < STATUS_CODES.length ? STATUS_CODES[status] : E4ErrorCode.Internal;
-      } else if (out === undefined) {
-        results[item] = mem.subarray(start, start + length);
-      } else {
-        const view = out.subarray(chunkOutPos[j], chunkOutPos[j] + length);
-        view.set(mem.subarray(start, start + length));
-        results[item] = view;
-      }
+    for (let j = 0; j < items; j++, word += BATCH_ITEM_WORDS) {
+      const moduleStatus = words[word + BATCH_ITEM_STATUS];
+      status[chunkItems[j]] = moduleStatus < BATCH_STATUSES.length ? BATCH_STATUSES[moduleStatus] : INTERNAL_STATUS;
     }
+    out.set(mem.subarray(ioPtr + tables, ioPtr + tables + runEnd - runStart), runStart);
   }
 
   let argon2Kept: Argon2Exports | null = null;
@@ -482,9 +460,7 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       check(ex.sivOpen(sivKey.length, ads.length, sealed.length), 'aesSivOpen');
       return readOut(tagPos + SIV_TAG_LEN, sealed.length - SIV_TAG_LEN, out);
     },
-    sivOpenBatch(sivKeys, keyIndexes, messages, out) {
-      return sivOpenBatch(sivKeys, keyIndexes, messages, out);
-    },
+    sivOpenPacked: sivOpenPacked,
     sha3_256(data) {
       ensure(Math.max(data.length, SHA3_256_LEN), 'sha3_256');
       mem.set(data, ioPtr);

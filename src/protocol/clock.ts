@@ -68,16 +68,28 @@ export function readTimestamp(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Checks the timestamp that starts `message` against `nowMs`: "in the future" first, then
- * "too old", each strict (a timestamp exactly `maxAgeMs` old is accepted, as Go does with a
- * whole-second clock).
+ * What is wrong with the timestamp `seconds` at `nowMs`: "in the future" first, then "too old",
+ * each strict (a timestamp exactly `maxAgeMs` old is accepted, as Go does with a whole-second
+ * clock); null when it is in the window.
  */
-export function checkTimestamp(message: Uint8Array, nowMs: number, window: TimestampWindow): void {
-  const seconds = message.length >= TIMESTAMP_LEN ? readTimestamp(message, 0) : 0;
-  if (seconds === Infinity) throw e4Error(E4ErrorCode.TimestampTooOld, 'timestamp too old');
+function timestampFault(seconds: number, nowMs: number, window: TimestampWindow): E4ErrorCode | null {
+  if (seconds === Infinity) return E4ErrorCode.TimestampTooOld;
   const ms = seconds * 1000;
-  if (ms > nowMs + window.futureSkewMs) throw e4Error(E4ErrorCode.TimestampInFuture, 'timestamp received is in the future');
-  if (nowMs - ms > window.maxAgeMs) throw e4Error(E4ErrorCode.TimestampTooOld, 'timestamp too old');
+  if (ms > nowMs + window.futureSkewMs) return E4ErrorCode.TimestampInFuture;
+  if (nowMs - ms > window.maxAgeMs) return E4ErrorCode.TimestampTooOld;
+  return null;
+}
+
+/** `checkTimestamp`'s verdict on the timestamp at `bytes[offset]`, as a code: for batches. */
+export function timestampFaultAt(bytes: Uint8Array, offset: number, nowMs: number, window: TimestampWindow): E4ErrorCode | null {
+  return timestampFault(readTimestamp(bytes, offset), nowMs, window);
+}
+
+/** Checks the timestamp that starts `message` against `nowMs` (see `timestampFault`). */
+export function checkTimestamp(message: Uint8Array, nowMs: number, window: TimestampWindow): void {
+  const fault = timestampFault(message.length >= TIMESTAMP_LEN ? readTimestamp(message, 0) : 0, nowMs, window);
+  if (fault === E4ErrorCode.TimestampInFuture) throw e4Error(fault, 'timestamp received is in the future');
+  if (fault !== null) throw e4Error(fault, 'timestamp too old');
 }
 
 /** Validates a window given by the application. */

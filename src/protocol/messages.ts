@@ -9,8 +9,7 @@
  * symmetric layout. Offsets all derive from protocol/sizes.ts.
  */
 import { E4ErrorCode, e4Error } from '../errors.ts';
-import type { SivBatchResult } from '../backends/backend.ts';
-import { aesSivOpen, aesSivOpenBatch, aesSivSeal } from '../primitives.ts';
+import { aesSivOpen, aesSivOpenPacked, aesSivSeal } from '../primitives.ts';
 import { isAllZero } from '../utils.ts';
 import { checkTimestamp, writeTimestamp, type TimestampWindow } from './clock.ts';
 import { ID_LEN, KEY_LEN, PK_OVERHEAD, SIGNATURE_LEN, SYM_OVERHEAD, TIMESTAMP_LEN } from './sizes.ts';
@@ -92,17 +91,21 @@ export function openSymmetric(key: Uint8Array, message: Uint8Array): Uint8Array 
 }
 
 /**
- * E4's Decrypt of many symmetric messages whose lengths and timestamps were checked, under
- * `keys[keyIndexes[i]]` (topic keys passed `checkSymmetricKey`, each distinct key once), in one
- * crossing where the backend has a batch. Result i is the plaintext, in `out` when given (item i
- * taking `length − 24` bytes, in order), or the code of its failure.
+ * E4's Decrypt of many symmetric messages whose lengths and timestamps were checked, laid out
+ * back to back in `data` (message i at `data[offsets[i], offsets[i + 1])`), under
+ * `keys[keyIndexes[i]]` (topic keys passed `checkSymmetricKey`, each distinct key once; a
+ * negative index skips the message), in one crossing where the backend has a batch. Plaintext i
+ * goes to `out[offsets[i] + 24, offsets[i + 1])` and `status[i]` is set (src/batchStatus.ts).
  */
-export function openSymmetricBatch(
+export function openSymmetricPacked(
   keys: readonly Uint8Array[],
-  keyIndexes: ArrayLike<number>,
-  messages: readonly Uint8Array[],
-  out?: Uint8Array,
-): SivBatchResult[] {
+  keyIndexes: Int32Array,
+  data: Uint8Array,
+  offsets: Uint32Array,
+  count: number,
+  out: Uint8Array,
+  status: Uint8Array,
+): void {
   const sivKeys: Uint8Array[] = [];
   for (let k = 0; k < keys.length; k++) {
     const doubled = new Uint8Array(2 * KEY_LEN);
@@ -111,7 +114,7 @@ export function openSymmetricBatch(
     sivKeys.push(doubled);
   }
   try {
-    return aesSivOpenBatch(sivKeys, keyIndexes, messages, out);
+    aesSivOpenPacked({ data: data, offsets: offsets, count: count, sivKeys: sivKeys, keyIndexes: keyIndexes }, out, status);
   } finally {
     for (let k = 0; k < sivKeys.length; k++) sivKeys[k].fill(0);
   }

@@ -3,7 +3,7 @@
  * embedded (ES5) build uses.
  */
 
-import { sivOpenEach, type Backend } from '../backend.ts';
+import type { Backend } from '../backend.ts';
 import { aesEncryptBlock } from './aes.ts';
 import { argon2 } from './argon2.ts';
 import { cmac, dbl } from './cmac.ts';
@@ -20,9 +20,6 @@ export function createJsBackend(argon2Impl: Backend['argon2']): Backend {
     name: 'js',
     sivSeal: sivSeal,
     sivOpen: sivOpen,
-    sivOpenBatch: function (sivKeys, keyIndexes, messages, out) {
-      return sivOpenEach({ sivOpen: sivOpen }, sivKeys, keyIndexes, messages, out);
-    },
     sha3_256: sha3_256,
     argon2: argon2Impl,
     wipeKeyCache: wipeSivKeys,
