@@ -1,7 +1,7 @@
 /**
  * `npm run bench:ingest`: what an ingestion server reads per second. Symmetric unprotect at 64,
  * 256, 1024 and 16384-byte payloads and public-key unprotect at 256 bytes, one `unprotect` call
- * per message against one `unprotectBatch` call per batch, on the wasm, js and native backends
+ * per message against one `unprotectPacked` call per batch, on the wasm, js and native backends
  * and on `auto` (the native backend with this run's thresholds: AES-SIV opens below the
  * crossover on WebAssembly), each with messages/s, MB/s (payload bytes) and the ratio to the Go
  * client (e4go). Signatures are checked by the backend's own curve provider (WebAssembly,
@@ -9,8 +9,8 @@
  *
  * Writes bench/results/ingest.{json,md,svg} and bench/results/thresholds.json (the smallest
  * payload at which the native backend's AES-SIV open beats WebAssembly's, with the machine and
- * date it was measured on). Prints the heap bytes per message of a 100,000-message batch on the
- * wasm backend (run with --expose-gc, as the npm script does).
+ * date it was measured on). Prints the heap bytes per message of a 100,000-message packed batch
+ * on the wasm and js backends (bench/heap.ts, in a child process).
  *
  * Options:
  *   --go <path>  the Go client's figures, measured on this machine, as JSON:
@@ -33,7 +33,8 @@ import { initNative, type NativeThresholds } from '../src/backends/native-init.t
 import { init } from '../src/backends/select.ts';
 import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
 import * as c2 from '../src/c2.ts';
-import { unprotectBatch } from '../src/client/batch.ts';
+import { createPackedResults, unprotectPacked, type PackedMessages } from '../src/client/batch.ts';
+import { HEAP_BATCH, heapBytesPerMessageInChild } from './heap.ts';
 import { E4Client } from '../src/client/client.ts';
 import { publicKeyModeOn } from '../src/client/publicKey.ts';
 import { createSymmetricClient } from '../src/client/symmetric.ts';
@@ -139,13 +140,14 @@ async function symmetricBenches(backend: BackendName): Promise<void> {
       messageTopics.push(topics[i % TOPICS]);
       messages.push(client.protect(payload, messageTopics[i]));
     }
-    const out = new Uint8Array(count * (size + 24));
+    const batch = packed(messages, topics, (i) => i % TOPICS);
+    const out = new Uint8Array(batch.data.length);
+    const results = createPackedResults(count);
     await measure(symmetricGroup(size), `${backend} single`, size, count, () => {
       for (let i = 0; i < count; i++) client.unprotect(messages[i], messageTopics[i]);
     });
     await measure(symmetricGroup(size), `${backend} batch`, size, count, () => {
-      const results = unprotectBatch(client, messages, messageTopics, out);
-      if (!results[count - 1].ok) throw new Error('batch failed');
+      if (unprotectPacked(client, batch, out, results) !== count) throw new Error('batch failed');
     });
   }
   client.destroy();
@@ -181,36 +183,26 @@ async function publicKeyBenches(backend: BackendName, curves: CurveProvider, cur
   await measure(PK_GROUP, `${backend} single (verify: ${curvesName})`, PK_SIZE, PK_BATCH, () => {
     for (let i = 0; i < PK_BATCH; i++) client.unprotect(messages[i], topic);
   });
+  const batch = packed(messages, [topic], () => 0);
+  const out = new Uint8Array(batch.data.length);
+  const results = createPackedResults(PK_BATCH);
   await measure(PK_GROUP, `${backend} batch (verify: ${curvesName})`, PK_SIZE, PK_BATCH, () => {
-    const results = unprotectBatch(client, messages, topic);
-    if (!results[PK_BATCH - 1].ok) throw new Error('batch failed');
+    if (unprotectPacked(client, batch, out, results) !== PK_BATCH) throw new Error('batch failed');
   });
   client.destroy();
 }
 
-// ---- heap per message ----
-
-/** Heap bytes per message of one 100,000-message symmetric batch (64 B payloads, reused `out`). */
-function heapPerMessage(): number | null {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return null;
-  const count = 100_000;
-  const size = 64;
-  const clientKey = c2.generateSymmetricKey();
-  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
-  const topic = 'fleet/heap/telemetry';
-  client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topic), T0), client.controlTopic);
-  const one = client.protect(new Uint8Array(size).fill(0x5a), topic);
-  const messages: Uint8Array[] = new Array(count).fill(one);
-  const out = new Uint8Array(count * (size + 24));
-  unprotectBatch(client, messages.slice(0, 1000), topic, out); // warm: topic cache, compiled code
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const results = unprotectBatch(client, messages, topic, out);
-  const after = process.memoryUsage().heapUsed;
-  if (!results[count - 1].ok) throw new Error('heap batch failed');
-  client.destroy();
-  return (after - before) / count;
+/** `messages` laid out back to back, message i on `topics[topicOf(i)]`. */
+function packed(messages: readonly Uint8Array[], topics: string[], topicOf: (i: number) => number): PackedMessages {
+  const offsets = new Uint32Array(messages.length + 1);
+  for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
+  const data = new Uint8Array(offsets[messages.length]);
+  const topicIndexes = new Uint32Array(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    data.set(messages[i], offsets[i]);
+    topicIndexes[i] = topicOf(i);
+  }
+  return { data, offsets, topicIndexes, topics, count: messages.length };
 }
 
 // ---- thresholds for `auto` ----
@@ -281,13 +273,11 @@ async function main(): Promise<void> {
   }
   rows.push({ group: PK_GROUP, impl: go.label, opsPerSec: go.publicKey[String(PK_SIZE)], bytes: PK_SIZE, rme: 0, samples: 0 });
 
-  await useBackend('wasm');
-  const heap = heapPerMessage();
-  console.log(
-    heap === null
-      ? '\nheap per message: run with --expose-gc to measure it'
-      : `\nheap per message, 100,000-message batch, wasm backend, 64 B, reused out: ${heap.toFixed(1)} bytes`,
-  );
+  const heap: Record<string, number> = {};
+  for (const backend of ['wasm', 'js'] as const) {
+    heap[backend] = await heapBytesPerMessageInChild(backend);
+    console.log(`heap per message, ${HEAP_BATCH.toLocaleString('en')}-message packed batch, ${backend}: ${heap[backend].toFixed(1)} bytes`);
+  }
 
   const best = (group: string, suffix: string): number =>
     Math.max(...rows.filter((r) => r.group === group && r.impl.includes(suffix)).map((r) => r.opsPerSec));
@@ -306,7 +296,8 @@ async function main(): Promise<void> {
       ? `The Go figures are issue 6's, measured on another machine: the ratios to them are indicative only.`
       : `The Go figures were read from a file measured on this machine.`,
     '',
-    heap === null ? '' : `Heap bytes per message of a 100,000-message batch (wasm backend, 64 B, reused \`out\`): ${heap.toFixed(1)}.`,
+    `Heap bytes per message of a ${HEAP_BATCH.toLocaleString('en')}-message \`unprotectPacked\` batch (64 B, \`out\` and results reused; bench/heap.ts): ` +
+      `wasm ${heap.wasm.toFixed(1)}, js ${heap.js.toFixed(1)}.`,
     '',
     `AES-SIV open: native beats wasm from ${crossover.from === null ? 'none of the swept sizes' : crossover.from + ' B'} (bench/results/thresholds.json).`,
     '',
