@@ -2,14 +2,14 @@
  * `npm run bench:ingest`: what an ingestion server reads per second. Symmetric unprotect at 64,
  * 256, 1024 and 16384-byte payloads and public-key unprotect at 256 bytes, one `unprotect` call
  * per message against one `unprotectPacked` call per batch, on the wasm, js and native backends
- * and on `auto` (the native backend with this run's thresholds: AES-SIV opens below the
- * crossover on WebAssembly), each with messages/s, MB/s (payload bytes) and the ratio to the Go
+ * and on `auto` (the native backend with this run's thresholds: AES-SIV open and seal and
+ * SHA3-256 below their crossovers on WebAssembly), each with messages/s, MB/s (payload bytes) and the ratio to the Go
  * client (e4go). Signatures are checked by the backend's own curve provider (WebAssembly,
  * @noble/curves, node:crypto).
  *
- * Writes bench/results/ingest.{json,md,svg} and bench/results/thresholds.json (the smallest
- * payload at which the native backend's AES-SIV open beats WebAssembly's, with the machine and
- * date it was measured on). Prints the heap bytes per message of a 100,000-message packed batch
+ * Writes bench/results/ingest.{json,md,svg} and bench/results/thresholds.json (per operation,
+ * the smallest input from which the native backend beats WebAssembly's, with the sweeps and the
+ * machine and date they were measured on). Prints the heap bytes per message of a 100,000-message packed batch
  * on the wasm and js backends (bench/heap.ts, in a child process).
  *
  * Options:
@@ -207,30 +207,60 @@ function packed(messages: readonly Uint8Array[], topics: string[], topicOf: (i: 
 
 // ---- thresholds for `auto` ----
 
-const SWEEP = [256, 512, 1024, 2048, 4096, 8192, 16384];
+const SIV_SWEEP = [256, 512, 1024, 2048, 4096, 8192, 16384];
+const SHA3_SWEEP = [32, 128, 512, 2048, 8192, 16384];
 
-/** The smallest swept size at which native AES-SIV opens beat WebAssembly's, or null. */
-async function sivOpenCrossover(wasm: Backend, native: Backend): Promise<{ from: number | null; sweep: unknown[] }> {
+/** Operations per second of `fn`, briefly. */
+async function rate(fn: () => unknown): Promise<number> {
+  const bench = new Bench({ time: quick ? 40 : 80, iterations: 20, warmupTime: 10, throws: true });
+  bench.add('op', fn);
+  await bench.run();
+  return bench.tasks[0].result.state === 'completed' ? bench.tasks[0].result.throughput.mean : 0;
+}
+
+/**
+ * The smallest swept input size from which native beats WebAssembly at `operation` at every
+ * larger swept size too, or null; `make(size)` returns the native and wasm calls at that size.
+ */
+async function crossover(
+  operation: string,
+  sizes: readonly number[],
+  make: (size: number) => { native: () => unknown; wasm: () => unknown },
+): Promise<{ from: number | null; sweep: unknown[] }> {
+  const sweep: { bytes: number; nativeOpsPerSec: number; wasmOpsPerSec: number }[] = [];
+  for (const size of sizes) {
+    const calls = make(size);
+    const n = await rate(calls.native);
+    const w = await rate(calls.wasm);
+    sweep.push({ bytes: size, nativeOpsPerSec: Math.round(n), wasmOpsPerSec: Math.round(w) });
+    console.log(`${operation.padEnd(8)} ${String(size).padStart(5)} B   native ${Math.round(n).toLocaleString('en').padStart(10)}/s   wasm ${Math.round(w).toLocaleString('en').padStart(10)}/s`);
+  }
+  let from: number | null = null;
+  for (let i = sweep.length - 1; i >= 0 && sweep[i].nativeOpsPerSec > sweep[i].wasmOpsPerSec; i--) from = sweep[i].bytes;
+  return { from, sweep };
+}
+
+async function measureThresholds(wasm: Backend, native: Backend) {
   const key = new Uint8Array(randomBytes(64));
   const ads = [new Uint8Array(randomBytes(8))];
-  let from: number | null = null;
-  const sweep: unknown[] = [];
-  const rate = async (fn: () => unknown): Promise<number> => {
-    const bench = new Bench({ time: quick ? 40 : 80, iterations: 20, warmupTime: 10, throws: true });
-    bench.add('open', fn);
-    await bench.run();
-    return bench.tasks[0].result.state === 'completed' ? bench.tasks[0].result.throughput.mean : 0;
-  };
-  for (const size of SWEEP) {
+  const open = await crossover('sivOpen', SIV_SWEEP, (size) => {
     const sealed = wasm.sivSeal(key, ads, new Uint8Array(randomBytes(size)));
     const out = new Uint8Array(size);
-    const n = await rate(() => native.sivOpen(key, ads, sealed, out));
-    const w = await rate(() => wasm.sivOpen(key, ads, sealed, out));
-    sweep.push({ bytes: size, nativeOpsPerSec: Math.round(n), wasmOpsPerSec: Math.round(w) });
-    console.log(`sivOpen ${String(size).padStart(5)} B   native ${Math.round(n).toLocaleString('en').padStart(10)}/s   wasm ${Math.round(w).toLocaleString('en').padStart(10)}/s`);
-    if (from === null && n > w) from = size;
-  }
-  return { from, sweep };
+    return { native: () => native.sivOpen(key, ads, sealed, out), wasm: () => wasm.sivOpen(key, ads, sealed, out) };
+  });
+  const seal = await crossover('sivSeal', SIV_SWEEP, (size) => {
+    const plaintext = new Uint8Array(randomBytes(size));
+    const out = new Uint8Array(size + 16);
+    return { native: () => native.sivSeal(key, ads, plaintext, out), wasm: () => wasm.sivSeal(key, ads, plaintext, out) };
+  });
+  const sha3 = await crossover('sha3_256', SHA3_SWEEP, (size) => {
+    const data = new Uint8Array(randomBytes(size));
+    return { native: () => native.sha3_256(data), wasm: () => wasm.sha3_256(data) };
+  });
+  return {
+    thresholds: { sivOpenNativeFromBytes: open.from, sivSealNativeFromBytes: seal.from, sha3NativeFromBytes: sha3.from },
+    sweeps: { sivOpen: open.sweep, sivSeal: seal.sweep, sha3_256: sha3.sweep },
+  };
 }
 
 // ---- run ----
@@ -238,20 +268,23 @@ async function sivOpenCrossover(wasm: Backend, native: Backend): Promise<{ from:
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}; reference: ${go.label}\n`);
-  console.log('AES-SIV open, native against wasm (for the `auto` thresholds):');
+  console.log('native against wasm, per operation and size (for the `auto` thresholds):');
   const wasm = await init({ backend: 'wasm' });
   const native = (await initNative({ backend: 'wasm' })) as unknown as Backend;
-  const crossover = await sivOpenCrossover(wasm, native);
+  const measured = await measureThresholds(wasm, native);
   const thresholdsFile = {
     machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, arch: process.arch },
     date: new Date().toISOString(),
-    sivOpenNativeFromBytes: crossover.from,
-    sweep: crossover.sweep,
+    ...measured.thresholds,
+    sweeps: measured.sweeps,
   };
   writeFileSync(join(RESULTS_DIR, 'thresholds.json'), JSON.stringify(thresholdsFile, null, 2) + '\n');
-  console.log(`native beats wasm from: ${crossover.from === null ? 'none of the swept sizes' : crossover.from + ' B'}`);
-
-  thresholds = { sivOpenNativeFromBytes: crossover.from };
+  thresholds = measured.thresholds;
+  const fromText = (from: number | null | undefined) => (from == null ? 'none of the swept sizes' : from + ' B');
+  const thresholdsText =
+    `native beats wasm from: AES-SIV open ${fromText(thresholds.sivOpenNativeFromBytes)}, ` +
+    `seal ${fromText(thresholds.sivSealNativeFromBytes)}, SHA3-256 ${fromText(thresholds.sha3NativeFromBytes)}`;
+  console.log(thresholdsText);
 
   const wasmCurves = createWasmCurves(await compileCurveModule());
   const nativeCurves = createNativeCurves();
@@ -299,7 +332,7 @@ async function main(): Promise<void> {
     `Heap bytes per message of a ${HEAP_BATCH.toLocaleString('en')}-message \`unprotectPacked\` batch (64 B, \`out\` and results reused; bench/heap.ts): ` +
       `wasm ${heap.wasm.toFixed(1)}, js ${heap.js.toFixed(1)}.`,
     '',
-    `AES-SIV open: native beats wasm from ${crossover.from === null ? 'none of the swept sizes' : crossover.from + ' B'} (bench/results/thresholds.json).`,
+    `The \`auto\` backend's thresholds, this run: ${thresholdsText} (bench/results/thresholds.json).`,
     '',
   ].join('\n');
   writeFileSync(join(RESULTS_DIR, 'ingest.md'), readFileSync(join(RESULTS_DIR, 'ingest.md'), 'utf8') + extra);

@@ -482,6 +482,36 @@ describe('initNative with thresholds', () => {
     expect(activeBackend()).toBe(native);
   });
 
+  it('seals and hashes below their thresholds on the backend of init(), from them on node:crypto', async () => {
+    const thresholds = { sivOpenNativeFromBytes: null, sivSealNativeFromBytes: 1000, sha3NativeFromBytes: 200 };
+    const auto = await initNative({ backend: 'wasm', keepArgon2Memory: true, thresholds });
+    const used: string[] = [];
+    const spy = <K extends 'sivSeal' | 'sha3_256'>(b: Backend, op: K, label: string) => {
+      const original = b[op];
+      b[op] = ((...args: unknown[]) => {
+        used.push(label + ' ' + op);
+        return (original as (...a: unknown[]) => unknown)(...args);
+      }) as Backend[K];
+      return () => {
+        b[op] = original;
+      };
+    };
+    const key = new Uint8Array(64).fill(4);
+    const plaintexts = [999, 1000].map((size) => new Uint8Array(size).fill(size & 0xff));
+    const sealed = plaintexts.map((p) => wasm.sivSeal(key, [], p));
+    const inputs = [199, 200].map((size) => new Uint8Array(size).fill(1));
+    const digests = inputs.map((d) => wasm.sha3_256(d));
+    const restores = [spy(wasm, 'sivSeal', 'wasm'), spy(native, 'sivSeal', 'native'), spy(wasm, 'sha3_256', 'wasm'), spy(native, 'sha3_256', 'native')];
+    try {
+      plaintexts.forEach((p, i) => expect(auto.sivSeal(key, [], p)).toEqual(sealed[i]));
+      inputs.forEach((d, i) => expect(auto.sha3_256(d)).toEqual(digests[i]));
+      expect(used).toEqual(['wasm sivSeal', 'native sivSeal', 'wasm sha3_256', 'native sha3_256']);
+    } finally {
+      restores.forEach((restore) => restore());
+      await initNative({ backend: 'wasm', keepArgon2Memory: true });
+    }
+  });
+
   it('null sends every open to the backend of init(); a symmetric client reads the same', async () => {
     const auto = await initNative({ backend: 'wasm', keepArgon2Memory: true, thresholds: { sivOpenNativeFromBytes: null } });
     try {
@@ -503,10 +533,17 @@ describe('initNative with thresholds', () => {
     try {
       const path = join(dir, 'thresholds.json');
       writeFileSync(path, JSON.stringify({ machine: { cpu: 'x' }, date: '2026-11-25T00:00:00Z', sivOpenNativeFromBytes: 2048, sweep: [] }));
-      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: 2048 });
-      writeFileSync(path, JSON.stringify({ sivOpenNativeFromBytes: null }));
-      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: null });
-      for (const bad of [{}, { sivOpenNativeFromBytes: -1 }, { sivOpenNativeFromBytes: 1.5 }, { sivOpenNativeFromBytes: '2048' }]) {
+      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: 2048, sivSealNativeFromBytes: null, sha3NativeFromBytes: null });
+      writeFileSync(path, JSON.stringify({ sivOpenNativeFromBytes: null, sivSealNativeFromBytes: 512, sha3NativeFromBytes: 0 }));
+      expect(readNativeThresholds(path)).toEqual({ sivOpenNativeFromBytes: null, sivSealNativeFromBytes: 512, sha3NativeFromBytes: 0 });
+      for (const bad of [
+        {},
+        { sivOpenNativeFromBytes: -1 },
+        { sivOpenNativeFromBytes: 1.5 },
+        { sivOpenNativeFromBytes: '2048' },
+        { sivOpenNativeFromBytes: 1, sivSealNativeFromBytes: -3 },
+        { sivOpenNativeFromBytes: 1, sha3NativeFromBytes: 'x' },
+      ]) {
         expect(codeOf(() => checkNativeThresholds(bad))).toBe(E4ErrorCode.InvalidArgument);
       }
       writeFileSync(path, '{ not json');

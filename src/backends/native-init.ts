@@ -11,22 +11,28 @@ import { createNativeBackend, type NativeBackend } from './native.ts';
 import { init, type InitOptions } from './select.ts';
 
 /**
- * Where the native backend beats the one `init()` chose, as `npm run bench:ingest` measures it
- * and writes it to bench/results/thresholds.json (with the machine and date it was measured on).
+ * Where the native backend beats the one `init()` chose, per operation and input size, as
+ * `npm run bench:ingest` measures it and writes it to bench/results/thresholds.json (with the
+ * machine and date it was measured on). Each is the smallest input, in bytes, that the operation
+ * gives to node:crypto; smaller ones go to the backend of `init()`. `null` (or an absent
+ * optional field): native never won the measurement, so none go to it.
  */
 export interface NativeThresholds {
-  /**
-   * The smallest plaintext, in bytes, that AES-SIV open gives to node:crypto; smaller ones go
-   * to the backend of `init()`. `null`: native never won the measurement, so none go to it.
-   */
+  /** AES-SIV open, by plaintext size. */
   sivOpenNativeFromBytes: number | null;
+  /** AES-SIV seal, by plaintext size. */
+  sivSealNativeFromBytes?: number | null;
+  /** SHA3-256, by input size. */
+  sha3NativeFromBytes?: number | null;
 }
+
+const THRESHOLD_FIELDS = ['sivOpenNativeFromBytes', 'sivSealNativeFromBytes', 'sha3NativeFromBytes'] as const;
 
 /** The options of `init()`, which choose the backend that computes Argon2 for the native one. */
 export interface InitNativeOptions extends InitOptions {
   /**
-   * Chooses per AES-SIV open by plaintext size (see `readNativeThresholds`). Without it, every
-   * operation is node:crypto's.
+   * Chooses node:crypto or the backend of `init()` per operation and input size (see
+   * `NativeThresholds`, `readNativeThresholds`). Without it, every operation is node:crypto's.
    */
   thresholds?: NativeThresholds;
 }
@@ -34,13 +40,21 @@ export interface InitNativeOptions extends InitOptions {
 const nativeOf = new WeakMap<Backend, NativeBackend>();
 const autoOf = new WeakMap<Backend, Map<string, NativeBackend>>();
 
-/** Checks a thresholds object (parsed JSON); extra fields (machine, date, sweep) are ignored. */
+/**
+ * Checks a thresholds object (parsed JSON): `sivOpenNativeFromBytes` is required, the other
+ * fields default to null; extra fields (machine, date, sweep) are ignored.
+ */
 export function checkNativeThresholds(value: unknown): NativeThresholds {
-  const from = (value as { sivOpenNativeFromBytes?: unknown } | null)?.sivOpenNativeFromBytes;
-  if (from !== null && !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)) {
-    throw e4Error(E4ErrorCode.InvalidArgument, '"sivOpenNativeFromBytes" expected a non-negative integer or null, got ' + String(from));
+  const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const checked: Record<string, number | null> = {};
+  for (const name of THRESHOLD_FIELDS) {
+    const from = name !== 'sivOpenNativeFromBytes' && fields[name] === undefined ? null : fields[name];
+    if (from !== null && !(typeof from === 'number' && Number.isSafeInteger(from) && from >= 0)) {
+      throw e4Error(E4ErrorCode.InvalidArgument, '"' + name + '" expected a non-negative integer or null, got ' + String(from));
+    }
+    checked[name] = from;
   }
-  return { sivOpenNativeFromBytes: from };
+  return checked as unknown as NativeThresholds;
 }
 
 /** Reads a thresholds file as the ingestion bench writes it (bench/results/thresholds.json). */
@@ -55,17 +69,26 @@ export function readNativeThresholds(path: string): NativeThresholds {
 }
 
 /**
- * The native backend with AES-SIV open chosen by size: plaintexts of at least `from` bytes on
- * node:crypto, smaller ones on `base`. A batch whose plaintexts are all smaller goes to `base`'s
- * batch open when it has one; any other batch is opened one message at a time, each by its size.
+ * The native backend with each operation chosen by size (`NativeThresholds`). A batch whose
+ * plaintexts are all below the open threshold goes to `base`'s batch open when it has one; any
+ * other batch is opened one message at a time, each by its size.
  */
 function withThresholds(native: NativeBackend, base: Backend, thresholds: NativeThresholds): NativeBackend {
+  const by = (from: number | null | undefined) => (bytes: number): Backend => (from != null && bytes >= from ? native : base);
+  const opener = by(thresholds.sivOpenNativeFromBytes);
+  const sealer = by(thresholds.sivSealNativeFromBytes);
+  const hasher = by(thresholds.sha3NativeFromBytes);
   const from = thresholds.sivOpenNativeFromBytes;
-  const opener = (sealed: Uint8Array): Backend => (from !== null && sealed.length - SIV_TAG_LEN >= from ? native : base);
   const auto: NativeBackend = {
     ...native,
+    sivSeal(sivKey, ads, plaintext, out) {
+      return sealer(plaintext.length).sivSeal(sivKey, ads, plaintext, out);
+    },
     sivOpen(sivKey, ads, sealed, out) {
-      return opener(sealed).sivOpen(sivKey, ads, sealed, out);
+      return opener(sealed.length - SIV_TAG_LEN).sivOpen(sivKey, ads, sealed, out);
+    },
+    sha3_256(data) {
+      return hasher(data.length).sha3_256(data);
     },
     sivOpenPacked(batch, out, status) {
       if (base.sivOpenPacked !== undefined) {
@@ -92,9 +115,9 @@ function withThresholds(native: NativeBackend, base: Backend, thresholds: Native
  * active. One native backend is made per backend `init` returns (and per thresholds), so calls
  * that get the same one from `init` share it.
  *
- * With `options.thresholds` (from `readNativeThresholds`), AES-SIV opens of plaintexts smaller
- * than `sivOpenNativeFromBytes` run on the backend of `init()` instead, where it was measured
- * faster; every result and error is the same either way.
+ * With `options.thresholds` (from `readNativeThresholds`), AES-SIV opens and seals and SHA3-256
+ * of inputs smaller than their thresholds run on the backend of `init()` instead, where it was
+ * measured faster; every result and error is the same either way.
  *
  * `init()` shares one settled initialisation per set of options, and makes its backend active
  * only when that initialisation settles: after `initNative(options)`, `init(options)` returns
@@ -115,7 +138,7 @@ export async function initNative(options: InitNativeOptions = {}): Promise<Nativ
       byKey = new Map();
       autoOf.set(base, byKey);
     }
-    const key = String(thresholds.sivOpenNativeFromBytes);
+    const key = THRESHOLD_FIELDS.map((name) => String(thresholds[name])).join();
     let auto = byKey.get(key);
     if (auto === undefined) {
       auto = withThresholds(native, base, thresholds);
