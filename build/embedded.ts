@@ -7,15 +7,17 @@
  * no helper imports, no downlevelIteration: the sources must need none of TypeScript's helpers,
  * and a module that does fails the build). esbuild then bundles the ES5 modules in dependency
  * order, with no module wrapper and no helper of its own (CommonJS output, wrapped here in one
- * function), and minifies. The first line declares the global `E4` and polyfills `Math.imul`
- * where the engine lacks it (Espruino); the last assigns `module.exports` where a loader
- * declares `module`. The result must pass build/espruino-check.ts, or nothing is written.
+ * function), and minifies, shortening the library's internal property names too
+ * (`INTERNAL_PROPERTIES`). Where the board needs less than a shared module offers, a smaller
+ * module takes its place (`SUBSTITUTES`). The first line declares the global `E4` and
+ * polyfills `Math.imul` where the engine lacks it (Espruino); the last assigns
+ * `module.exports` where a loader declares `module`. The result must pass build/espruino-check.ts, or nothing is written.
  *
  * Usage: node --import tsx build/embedded.ts [--sizes]   (--sizes: the bytes of each module)
  */
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { checkEspruinoScript } from './espruino-check.ts';
@@ -37,6 +39,72 @@ const FORBIDDEN_INPUTS = [
   /^src\/keys\/curves\.ts$/,
   /^src\/client\/publicKey\.ts$/,
   /^src\/c2\.ts$/,
+  /^src\/keys\/e4goJson\.ts$/,
+  /^src\/keys\/e4goJsonPublicKey\.ts$/,
+];
+
+/**
+ * Modules the embedded build takes in the place of others, by repository path: the board's
+ * client reads and writes symmetric-key states only, so it gets the state codec without the
+ * public-key material.
+ */
+const SUBSTITUTES: Record<string, string> = {
+  'src/keys/e4goJson.ts': 'src/keys/e4goJsonSymmetric.ts',
+};
+
+/**
+ * Property names the bundle shortens, as its minifier shortens local names: names of the
+ * library's own objects that no caller of the board build sees (the client's state and private
+ * fields, the key mode and command table, the backend, the key caches). A name the caller or
+ * the firmware reads (an option, a result, an E4 export, `Storage.read`, `AES.encrypt`'s
+ * `mode`, an error's `code`) or a built-in one (`keys`, `name`, `get`) must not be here, and no
+ * module may reach these by a computed name or a quoted key.
+ */
+export const INTERNAL_PROPERTIES = [
+  // The client's state and private fields.
+  'topicKeys',
+  'receivingTopic',
+  'keyType',
+  'privateKey',
+  'signerId',
+  'c2PublicKey',
+  'pubKeys',
+  'state',
+  'derived',
+  'controlTopicBytes',
+  'destroyed',
+  'assertLive',
+  'applyToCopy',
+  'topicKey',
+  // The key mode, the command table, the state codec's key material.
+  'derive',
+  'wipeDerived',
+  'supports',
+  'applyCommand',
+  'commandKey',
+  'byte',
+  'argLengths',
+  'publicKeyOnly',
+  'spec',
+  'args',
+  'check',
+  'writeKeyData',
+  // The backend, its AES-SIV halves and its key caches.
+  'sivSeal',
+  'sivOpen',
+  'sha3_256',
+  'argon2',
+  'wipeKeyCache',
+  'wipe',
+  'cmac',
+  'keyLen',
+  'lastUse',
+  'entry',
+  'words',
+  'mac',
+  'ctr',
+  'ctrRk',
+  'ctrNr',
 ];
 
 /**
@@ -59,6 +127,17 @@ const LOWERING: ts.CompilerOptions = {
 
 /** TypeScript's ES5 helpers, as its emitter declares them at the top of a module. */
 const HELPER = /^var (__[A-Za-z]+) = \(this && this\.\1\)/m;
+
+/** Resolves each import of a module in `SUBSTITUTES` to its substitute. */
+const substitute: esbuild.Plugin = {
+  name: 'substitute',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const target = SUBSTITUTES[relative(ROOT, resolve(args.resolveDir, args.path))];
+      return target === undefined ? undefined : { path: join(ROOT, target) };
+    });
+  },
+};
 
 /** TypeScript lowers each .ts module to ES5 before esbuild sees it. */
 const lowerToEs5: esbuild.Plugin = {
@@ -106,7 +185,8 @@ export async function bundleEs5(entry: string, minify = true): Promise<Es5Bundle
     minify: minify,
     legalComments: 'none',
     charset: 'ascii',
-    plugins: [lowerToEs5],
+    mangleProps: new RegExp('^(' + INTERNAL_PROPERTIES.join('|') + ')$'),
+    plugins: [substitute, lowerToEs5],
     metafile: true,
     write: false,
     logLevel: 'silent',

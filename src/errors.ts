@@ -5,72 +5,85 @@
  * Messages never contain key material.
  */
 
-export const E4ErrorCode = {
+/** Each code, with what it means; `E4ErrorCode` below gives each its own name as its value. */
+const CODES = {
   /** A caller passed a value of the wrong type (not bytes, not a string, not an array). */
-  InvalidArgument: 'InvalidArgument',
+  InvalidArgument: 0,
   /** A key whose length is not one the operation accepts. */
-  InvalidKeyLength: 'InvalidKeyLength',
+  InvalidKeyLength: 0,
   /** A key made only of zero bytes: E4 refuses it. */
-  ZeroKey: 'ZeroKey',
+  ZeroKey: 0,
   /** More associated-data strings than S2V can take (RFC 5297 §2.4: 126 besides the plaintext). */
-  TooManyAds: 'TooManyAds',
+  TooManyAds: 0,
   /** An input larger than the documented limit of the backend. */
-  InputTooLarge: 'InputTooLarge',
+  InputTooLarge: 0,
   /** A ciphertext shorter than the SIV tag. */
-  CiphertextTooShort: 'CiphertextTooShort',
+  CiphertextTooShort: 0,
   /** The SIV tag does not match: the ciphertext, the associated data or the key is wrong. */
-  NotAuthentic: 'NotAuthentic',
+  NotAuthentic: 0,
   /** Bytes that are not well-formed UTF-8 where text is required. */
-  InvalidUtf8: 'InvalidUtf8',
+  InvalidUtf8: 0,
   /** A password E4 refuses (shorter than 16 bytes, or not UTF-8). */
-  InvalidPassword: 'InvalidPassword',
+  InvalidPassword: 0,
   /** A topic E4's validator refuses (empty, or longer than 512 bytes). */
-  InvalidTopic: 'InvalidTopic',
+  InvalidTopic: 0,
   /** A client name E4's validator refuses (not 1 to 255 bytes of UTF-8). */
-  InvalidName: 'InvalidName',
+  InvalidName: 0,
   /** Argon2 parameters out of range (RFC 9106 §3.1). */
-  InvalidArgon2Params: 'InvalidArgon2Params',
+  InvalidArgon2Params: 0,
   /** The backend could not get the memory an operation needs. */
-  OutOfMemory: 'OutOfMemory',
+  OutOfMemory: 0,
   /** A synchronous operation was called before `await init()` finished. */
-  NotInitialized: 'NotInitialized',
+  NotInitialized: 0,
   /** A backend was forced that this runtime cannot run (no WebAssembly, say). */
-  BackendUnavailable: 'BackendUnavailable',
+  BackendUnavailable: 0,
   /** A WASM status this binding does not know: a build mismatch, never expected. */
-  Internal: 'Internal',
+  Internal: 0,
 
   // The protocol (E4-PROTOCOL.md, "Errors a client reports").
   /** A protected message or command too short for its layout. */
-  MessageTooShort: 'MessageTooShort',
+  MessageTooShort: 0,
   /** A timestamp older than the allowed delay (also Go's reading of values ≥ 2^63). */
-  TimestampTooOld: 'TimestampTooOld',
+  TimestampTooOld: 0,
   /** A timestamp later than now plus the allowed future skew. */
-  TimestampInFuture: 'TimestampInFuture',
+  TimestampInFuture: 0,
   /** No key for the message's topic (checked before anything else). */
-  TopicKeyNotFound: 'TopicKeyNotFound',
+  TopicKeyNotFound: 0,
   /** A public-key message from a signer whose public key the client does not hold. */
-  SignerPublicKeyNotFound: 'SignerPublicKeyNotFound',
+  SignerPublicKeyNotFound: 0,
   /** An Ed25519 signature that does not verify (as Go verifies: cofactorless). */
-  InvalidSignature: 'InvalidSignature',
+  InvalidSignature: 0,
   /** A command byte E4 does not define, or an empty command. */
-  InvalidCommand: 'InvalidCommand',
+  InvalidCommand: 0,
   /** A command whose arguments have the wrong length ("invalid <Name> length"). */
-  InvalidCommandLength: 'InvalidCommandLength',
+  InvalidCommandLength: 0,
   /** A public-key command sent to a symmetric client. */
-  UnsupportedOperation: 'UnsupportedOperation',
+  UnsupportedOperation: 0,
   /** RemovePubKey of an id the client holds no key for. */
-  PubKeyNotFound: 'PubKeyNotFound',
+  PubKeyNotFound: 0,
   /** A public key E4 refuses (wrong length, all zero, or an X25519 low-order point). */
-  InvalidPublicKey: 'InvalidPublicKey',
+  InvalidPublicKey: 0,
   /** A client id of the wrong length. */
-  InvalidId: 'InvalidId',
+  InvalidId: 0,
   /** An empty symmetric payload: Go writes a message no one can read, e4ts refuses. */
-  EmptyPayload: 'EmptyPayload',
+  EmptyPayload: 0,
   /** A persisted state that cannot be read (malformed JSON, bad base64, invalid key material). */
-  InvalidState: 'InvalidState',
+  InvalidState: 0,
   /** The key store could not save the new state; the client kept its previous state. */
-  StoreFailed: 'StoreFailed',
+  StoreFailed: 0,
+  /** The ingestion pool was closed, or one of its worker threads stopped: it reads no more batches. */
+  PoolClosed: 0,
 } as const;
+
+/** A table whose every property has its own name as its value. */
+function namesAsValues<T extends object>(names: T): { readonly [K in keyof T]: K } {
+  const out = {} as { [K in keyof T]: K };
+  for (const name in names) out[name] = name;
+  return out;
+}
+
+/** The error codes: each property's value is its name (`E4ErrorCode.NotAuthentic === 'NotAuthentic'`). */
+export const E4ErrorCode: { readonly [K in keyof typeof CODES]: K } = /* @__PURE__ */ namesAsValues(CODES);
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];
 

@@ -74,51 +74,40 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 
 /**
  * UTF-8 encoding of a JavaScript string; a lone surrogate has no UTF-8 form, so it is refused
- * rather than silently replaced by U+FFFD (which would hash a different topic than asked).
+ * rather than silently replaced by U+FFFD (which would hash a different topic than asked). The
+ * bytes are a view of an array sized for the longest encoding, 3 bytes per UTF-16 unit.
  */
 export function utf8Encode(text: string, title: string): Uint8Array {
   if (typeof text !== 'string') {
     throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" expected string, got ' + describe(text));
   }
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
-      if (next < 0xdc00 || next > 0xdfff) throw loneSurrogate(title, i);
-      length += 4;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) throw loneSurrogate(title, i);
-    else length += 3;
-  }
-  const out = new Uint8Array(length);
+  const out = new Uint8Array(3 * text.length);
   let pos = 0;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) throw loneSurrogate(title, i);
+      c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+      i++;
+    }
     if (c < 0x80) out[pos++] = c;
-    else if (c < 0x800) {
-      out[pos++] = 0xc0 | (c >> 6);
-      out[pos++] = 0x80 | (c & 0x3f);
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      out[pos++] = 0xf0 | (c >> 18);
-      out[pos++] = 0x80 | ((c >> 12) & 0x3f);
-      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      out[pos++] = 0x80 | (c & 0x3f);
-    } else {
-      out[pos++] = 0xe0 | (c >> 12);
-      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      out[pos++] = 0x80 | (c & 0x3f);
+    else {
+      // The lead byte (110xxxxx, 1110xxxx or 11110xxx), then 6 bits a byte; stores keep the low 8 bits.
+      const more = c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+      out[pos++] = (0xff80 >> more) | (c >> (6 * more));
+      for (let k = more - 1; k >= 0; k--) out[pos++] = 0x80 | ((c >> (6 * k)) & 0x3f);
     }
   }
-  return out;
+  return out.subarray(0, pos);
 }
 
 function loneSurrogate(title: string, index: number): Error {
-  return e4Error(E4ErrorCode.InvalidUtf8, '"' + title + '" has a lone UTF-16 surrogate at index ' + index);
+  return e4Error(E4ErrorCode.InvalidUtf8, '"' + title + '" has a lone surrogate at index ' + index);
 }
+
+/** The smallest code point of a sequence of each length: a smaller one is an overlong form. */
+const MIN_CODE_POINT = [0, 0, 0x80, 0x800, 0x10000];
 
 /**
  * The length of the well-formed UTF-8 sequence at `bytes[i]`, or 0 when it is ill-formed.
@@ -127,24 +116,16 @@ function loneSurrogate(title: string, index: number): Error {
  */
 function utf8SequenceLength(bytes: Uint8Array, i: number): number {
   const b0 = bytes[i];
-  if (b0 < 0x80) return 1;
-  const n = bytes.length;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return i + 1 < n && (bytes[i + 1] & 0xc0) === 0x80 ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    if (i + 2 >= n) return 0;
-    const b1 = bytes[i + 1];
-    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
-    const hi = b0 === 0xed ? 0x9f : 0xbf;
-    return b1 >= lo && b1 <= hi && (bytes[i + 2] & 0xc0) === 0x80 ? 3 : 0;
+  const len = b0 < 0x80 ? 1 : b0 < 0xc2 ? 0 : b0 < 0xe0 ? 2 : b0 < 0xf0 ? 3 : b0 < 0xf5 ? 4 : 0;
+  if (len < 2) return len;
+  let cp = b0 & (0x7f >> len);
+  for (let k = 1; k < len; k++) {
+    // Past the end, the byte is undefined, which fails this test too.
+    const b = bytes[i + k];
+    if ((b & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3f);
   }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    if (i + 3 >= n) return 0;
-    const b1 = bytes[i + 1];
-    const lo = b0 === 0xf0 ? 0x90 : 0x80;
-    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
-    return b1 >= lo && b1 <= hi && (bytes[i + 2] & 0xc0) === 0x80 && (bytes[i + 3] & 0xc0) === 0x80 ? 4 : 0;
-  }
-  return 0;
+  return cp < MIN_CODE_POINT[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ? 0 : len;
 }
 
 /** Go's utf8.Valid. */
@@ -181,7 +162,7 @@ export function bytesOf(value: BytesLike, title: string): Uint8Array {
   return typeof value === 'string' ? utf8Encode(value, title) : assertBytes(value, title);
 }
 
-const HEX_DIGITS = '0123456789abcdef';
+export const HEX_DIGITS = '0123456789abcdef';
 
 /** Lower-case hex, as E4 writes control topics and state keys. */
 export function toHex(bytes: Uint8Array): string {
@@ -190,7 +171,8 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-function hexNibble(code: number): number {
+/** The value of the hex digit with character code `code` (either case), or -1. */
+export function hexNibble(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 97 && code <= 102) return code - 87;
   if (code >= 65 && code <= 70) return code - 55;
@@ -207,7 +189,7 @@ export function fromHex(hex: string, title: string): Uint8Array<ArrayBuffer> {
     const hi = hexNibble(hex.charCodeAt(2 * i));
     const lo = hexNibble(hex.charCodeAt(2 * i + 1));
     if (hi < 0 || lo < 0) {
-      throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" has a non-hex character near index ' + 2 * i);
+      throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" has a non-hex character at index ' + 2 * i);
     }
     out[i] = (hi << 4) | lo;
   }
@@ -219,18 +201,15 @@ const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 /** Standard padded base64 (RFC 4648 §4), the form Go's encoding/json writes for []byte. */
 export function toBase64(bytes: Uint8Array): string {
   let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += B64_ALPHABET[v >> 18] + B64_ALPHABET[(v >> 12) & 63] + B64_ALPHABET[(v >> 6) & 63] + B64_ALPHABET[v & 63];
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const v = bytes[i] << 16;
-    out += B64_ALPHABET[v >> 18] + B64_ALPHABET[(v >> 12) & 63] + '==';
-  } else if (rest === 2) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += B64_ALPHABET[v >> 18] + B64_ALPHABET[(v >> 12) & 63] + B64_ALPHABET[(v >> 6) & 63] + '=';
+  for (let i = 0; i < bytes.length; i += 3) {
+    // 1, 2 or 3 bytes left: as many characters plus one, then padding.
+    const left = bytes.length - i;
+    const v = (bytes[i] << 16) | (left > 1 ? bytes[i + 1] << 8 : 0) | (left > 2 ? bytes[i + 2] : 0);
+    out +=
+      B64_ALPHABET.charAt(v >> 18) +
+      B64_ALPHABET.charAt((v >> 12) & 63) +
+      (left > 1 ? B64_ALPHABET.charAt((v >> 6) & 63) : '=') +
+      (left > 2 ? B64_ALPHABET.charAt(v & 63) : '=');
   }
   return out;
 }
@@ -245,19 +224,19 @@ export function fromBase64(text: string, title: string): Uint8Array<ArrayBuffer>
   const last = text.length - 1;
   const pad = text.charAt(last) !== '=' ? 0 : text.charAt(last - 1) === '=' ? 2 : 1;
   const out = new Uint8Array((text.length / 4) * 3 - pad);
+  // Six bits a character into `acc`; a byte out whenever eight are there (a store keeps the low 8).
+  let acc = 0;
+  let bits = 0;
   let pos = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    let v = 0;
-    for (let k = 0; k < 4; k++) {
-      const ch = text.charAt(i + k);
-      const isPadding = ch === '=' && i + 4 === text.length && k >= 4 - pad;
-      const d = isPadding ? 0 : B64_ALPHABET.indexOf(ch);
-      if (d < 0) throw bad();
-      v = (v << 6) | d;
+  for (let i = 0; i < text.length - pad; i++) {
+    const d = B64_ALPHABET.indexOf(text.charAt(i));
+    if (d < 0) throw bad();
+    acc = (acc << 6) | d;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[pos++] = acc >> bits;
     }
-    if (pos < out.length) out[pos++] = (v >> 16) & 255;
-    if (pos < out.length) out[pos++] = (v >> 8) & 255;
-    if (pos < out.length) out[pos++] = v & 255;
   }
   return out;
 }

@@ -9,7 +9,7 @@ const PINNED = [
   'OutOfMemory', 'NotInitialized', 'BackendUnavailable', 'Internal', 'MessageTooShort', 'TimestampTooOld',
   'TimestampInFuture', 'TopicKeyNotFound', 'SignerPublicKeyNotFound', 'InvalidSignature', 'InvalidCommand',
   'InvalidCommandLength', 'UnsupportedOperation', 'PubKeyNotFound', 'InvalidPublicKey', 'InvalidId',
-  'EmptyPayload', 'InvalidState', 'StoreFailed',
+  'EmptyPayload', 'InvalidState', 'StoreFailed', 'PoolClosed',
 ];
 
 describe('batch status bytes', () => {

@@ -24,7 +24,7 @@ import { checkSymmetricMessage, openSymmetric } from '../protocol/messages.ts';
 import { CONTROL_TOPIC_PREFIX, ID_LEN, KEY_LEN } from '../protocol/sizes.ts';
 import { previousTopicKey, removeTopic, setTopicKey, topicKeyName } from '../protocol/transition.ts';
 import type { KeyStore } from '../stores/store.ts';
-import { assertBytes, bytesOf, equalBytes, toHex, utf8Encode, type BytesLike } from '../utils.ts';
+import { assertBytes, bytesOf, copyBytes, equalBytes, toHex, utf8Encode, type BytesLike } from '../utils.ts';
 import type { Derived, KeyMode } from './mode.ts';
 
 export interface ClientOptions {
@@ -73,9 +73,7 @@ export class E4Client {
   /** The client's 16-byte id (a copy). */
   get id(): Uint8Array {
     this.assertLive();
-    const out = new Uint8Array(this.state.id.length);
-    out.set(this.state.id);
-    return out;
+    return copyBytes(this.state.id);
   }
 
   /** The topic C2 sends this client's commands on: `e4/` + hex id. */
@@ -95,9 +93,7 @@ export class E4Client {
   protect(payload: Uint8Array, topic: BytesLike): Uint8Array {
     this.assertLive();
     const data = assertBytes(payload, 'payload');
-    const key = this.state.topicKeys[topicKeyName(hashTopic(topic))];
-    if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
-    return this.mode.protect(this.state, key, data, this.clock());
+    return this.mode.protect(this.state, this.topicKey(hashTopic(topic)), data, this.clock());
   }
 
   /**
@@ -110,9 +106,8 @@ export class E4Client {
     const data = assertBytes(message, 'message');
     if (this.isControlTopic(topic)) return { kind: 'command', command: this.applyCommand(data) };
     const topicHash = hashTopic(topic);
-    const key = this.state.topicKeys[topicKeyName(topicHash)];
     // Go checks for the topic key before anything else, even the length.
-    if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    const key = this.topicKey(topicHash);
     const now = this.clock();
     const state = this.state;
     const payload = this.mode.unprotect(
@@ -157,6 +152,13 @@ export class E4Client {
   batchParts(): BatchParts {
     this.assertLive();
     return { state: this.state, clock: this.clock, window: this.window, modeName: this.mode.name };
+  }
+
+  /** The key of the topic whose hash is `topicHash`; `TopicKeyNotFound` when the client has none. */
+  private topicKey(topicHash: Uint8Array): Uint8Array {
+    const key = this.state.topicKeys[topicKeyName(topicHash)];
+    if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    return key;
   }
 
   private assertLive(): void {
@@ -211,13 +213,7 @@ export class E4Client {
   }
 
   private save(state: ClientState): void {
-    const text = exportE4goState(state);
-    try {
-      (this.store as KeyStore).save(text);
-    } catch (e) {
-      if ((e as { code?: string }).code === E4ErrorCode.StoreFailed) throw e;
-      throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the new state');
-    }
+    saveText(this.store as KeyStore, exportE4goState(state));
   }
 }
 
@@ -247,14 +243,23 @@ export function readState(source: LoadSource): ClientState {
   return importE4goState(text);
 }
 
+/** `store.save(text)`, any failure reported as `StoreFailed`. */
+function saveText(store: KeyStore, text: string): void {
+  try {
+    store.save(text);
+  } catch (e) {
+    if ((e as { code?: string }).code === E4ErrorCode.StoreFailed) throw e;
+    throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the state');
+  }
+}
+
 /** Saves a new client's first state, as Go's NewClient does. */
 export function saveInitialState(client: E4Client, store: KeyStore | undefined): void {
   if (store === undefined) return;
   try {
-    store.save(client.exportState());
+    saveText(store, client.exportState());
   } catch (e) {
     client.destroy();
-    if ((e as { code?: string }).code === E4ErrorCode.StoreFailed) throw e;
-    throw e4Error(E4ErrorCode.StoreFailed, 'the key store could not save the new state');
+    throw e;
   }
 }

@@ -27,7 +27,7 @@ export const symmetricMode: KeyMode = {
   wipeDerived: function () {},
   protect: function (_state, topicKey, payload, nowMs) {
     if (payload.length === 0) {
-      throw e4Error(E4ErrorCode.EmptyPayload, 'an empty payload cannot be protected: no E4 client could read it');
+      throw e4Error(E4ErrorCode.EmptyPayload, 'an empty payload: no E4 client could read it');
     }
     return protectSymmetric(topicKey, payload, nowMs);
   },
@@ -106,7 +106,7 @@ export function createSymmetricClientFromPassword(config: PasswordClientConfig):
 export function loadSymmetricClient(source: LoadSource): E4Client {
   const state = readState(source);
   if (state.key.keyType !== 0) {
-    throw e4Error(E4ErrorCode.InvalidState, 'state: a public-key client cannot be loaded as a symmetric one');
+    throw e4Error(E4ErrorCode.InvalidState, 'state: not a symmetric-key client');
   }
   return new E4Client(symmetricMode, state, source);
 }

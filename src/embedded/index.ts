@@ -29,7 +29,7 @@ const embeddedBackend: ActiveBackend = {
   sivOpen: siv.sivOpen,
   sha3_256: sha3_256,
   argon2: function () {
-    throw e4Error(E4ErrorCode.BackendUnavailable, 'argon2: not available in the embedded build');
+    throw e4Error(E4ErrorCode.BackendUnavailable, 'argon2: not in the embedded build');
   },
   wipeKeyCache: siv.wipe,
 };

@@ -5,13 +5,15 @@
  * AES-SIV, with E4's AES-256 keys:
  *  - S2V's AES-CMAC (RFC 4493) as one CBC call: the message, its last block masked with the
  *    subkey (and, for the last S2V string, D XORed into its end), encrypted with a zero IV; the
- *    MAC is the last output block. The subkeys and CMAC(<zero>) come from one ECB call each.
+ *    MAC is the last output block. The subkeys come from one ECB call.
  *  - CTR as one ECB call over the counter blocks Q, Q+1, … built here, XORed into the data. The
  *    firmware's own CTR mode is not used: it ignores `iv` and always counts from zero.
- * The composition (tag, counter, constant-time check) is siv.ts's; only the halves differ.
+ * The composition (S2V over the CMAC, tag, counter, constant-time check) is that of cmac.ts
+ * and siv.ts; only the CMAC and the CTR differ.
  */
 import { aesEncryptBlock, loadBlock, storeBlock } from '../backends/js/aes.ts';
-import { dblWords } from '../backends/js/cmac.ts';
+import { dblWords, s2vStartWith, xorWordsInto, type CmacFunction, type S2vKey } from '../backends/js/cmac.ts';
+import { incrementCounter } from '../backends/js/ctr.ts';
 import { createKeyCache, type KeyEntry } from '../backends/js/keycache.ts';
 import {
   SIV_CACHE_SLOTS,
@@ -40,16 +42,13 @@ const ECB = { mode: 'ECB' };
 const CBC = { mode: 'CBC', iv: new Uint8Array(16) };
 
 /** A SIV key and what S2V derives from K1; all of it in `words`, which the cache wipes. */
-interface NativeSivKeys extends KeyEntry {
+interface NativeSivKeys extends KeyEntry, S2vKey {
   /** K1, the CMAC key, and K2, the CTR key: byte views of the first 16 words. */
   mac: Uint8Array;
   ctr: Uint8Array;
   /** The CMAC subkeys of K1 (RFC 4493 §2.3). */
   k1: Int32Array;
   k2: Int32Array;
-  /** CMAC(K1, <zero>) and its double (RFC 5297 §2.4). */
-  d0: Int32Array;
-  d1: Int32Array;
 }
 
 function createNativeSivKeys(): NativeSivKeys {
@@ -68,13 +67,7 @@ function createNativeSivKeys(): NativeSivKeys {
 
 /** Scratch, wiped after each use. */
 const block = new Uint8Array(16);
-const acc = new Int32Array(4);
-const macWords = new Int32Array(4);
-
-/** XORs four words into the 16 bytes at `dst[off]`, big-endian. */
-function xorWords(words: Int32Array, dst: Uint8Array, off: number): void {
-  for (let i = 0; i < 16; i++) dst[off + i] ^= words[i >>> 2] >>> (24 - 8 * (i & 3));
-}
+const counter = new Int32Array(4);
 
 /** The AES-SIV functions of a backend, and the wipe of its key caches. */
 export interface SivFunctions {
@@ -96,24 +89,24 @@ export function createNativeSiv(aes: NativeAes): SivFunctions {
    * AES-CMAC (RFC 4493) under K1 of `len` bytes at `data[off]`, into `out`, in one CBC call.
    * With `xorEnd`, D is first XORed into the last 16 bytes (S2V's xorend, RFC 5297 §2.4).
    */
-  function cmac(e: NativeSivKeys, data: Uint8Array, off: number, len: number, xorEnd: Int32Array | null, out: Int32Array): void {
+  const cmac: CmacFunction<NativeSivKeys> = function (e, data, off, len, xorEnd, out) {
     const blocks = len === 0 ? 1 : (len + 15) >>> 4;
     const last = 16 * (blocks - 1);
     const buf = new Uint8Array(16 * blocks);
     for (let i = 0; i < len; i++) buf[i] = data[off + i];
-    if (xorEnd !== null) xorWords(xorEnd, buf, len - 16);
+    if (xorEnd !== null) xorWordsInto(xorEnd, buf, len - 16);
     // A complete last block is masked with K1; a partial or empty one is padded (10^i) and masked with K2.
     let sub = e.k1;
     if (len === 0 || (len & 15) !== 0) {
       buf[len] = 0x80;
       sub = e.k2;
     }
-    xorWords(sub, buf, last);
+    xorWordsInto(sub, buf, last);
     const macBytes = new Uint8Array(aes.encrypt(buf, e.mac, CBC));
     loadBlock(macBytes, last, out);
     buf.fill(0);
     macBytes.fill(0);
-  }
+  };
 
   function expand(key: Uint8Array, e: NativeSivKeys): void {
     e.mac.set(key.subarray(0, HALF));
@@ -125,64 +118,28 @@ export function createNativeSiv(aes: NativeAes): SivFunctions {
     l.fill(0);
     dblWords(e.k1, e.k1);
     dblWords(e.k1, e.k2);
-    // <zero> is one complete block: CMAC(K1, <zero>) = AES(K1, 0^128 ⊕ k1).
-    storeBlock(e.k1, block, 0);
-    const d = ecb(e.mac, block);
-    loadBlock(d, 0, e.d0);
-    d.fill(0);
-    block.fill(0);
-    dblWords(e.d0, e.d1);
+    s2vStartWith(cmac, e);
   }
 
   const cache = createKeyCache(SIV_CACHE_SLOTS, NATIVE_SIV_KEY_LEN, createNativeSivKeys, expand);
 
   const cipher: SivCipher<NativeSivKeys> = {
     keys: cache.get,
-    s2v: function (e, ads, msg, off, len, out) {
-      const start = ads.length === 0 ? e.d0 : e.d1;
-      acc.set(start);
-      for (let i = 0; i < ads.length; i++) {
-        if (i > 0) dblWords(acc, acc);
-        cmac(e, ads[i], 0, ads[i].length, null, macWords);
-        acc[0] ^= macWords[0];
-        acc[1] ^= macWords[1];
-        acc[2] ^= macWords[2];
-        acc[3] ^= macWords[3];
-      }
-      if (len >= 16) cmac(e, msg, off, len, acc, out);
-      else {
-        // T = dbl(D) ⊕ pad(S_n), one complete block.
-        dblWords(acc, acc);
-        block.fill(0);
-        for (let i = 0; i < len; i++) block[i] = msg[off + i];
-        block[len] = 0x80;
-        xorWords(acc, block, 0);
-        cmac(e, block, 0, 16, null, out);
-        block.fill(0);
-      }
-      acc.fill(0);
-      macWords.fill(0);
-    },
+    cmac: cmac,
     ctr: function (e, q, src, srcOff, dst, dstOff, len) {
       if (len === 0) return;
       const blocks = (len + 15) >>> 4;
       const counters = new Uint8Array(16 * blocks);
-      acc.set(q);
+      counter.set(q);
       for (let b = 0; b < blocks; b++) {
-        storeBlock(acc, counters, 16 * b);
-        // The 128-bit counter increments modulo 2^128 (SP 800-38A Appendix B.1); it is public.
-        let w = 3;
-        acc[w] = (acc[w] + 1) | 0;
-        while (acc[w] === 0 && w > 0) {
-          w--;
-          acc[w] = (acc[w] + 1) | 0;
-        }
+        storeBlock(counter, counters, 16 * b);
+        incrementCounter(counter);
       }
       const stream = ecb(e.ctr, counters);
       for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i] ^ stream[i];
       stream.fill(0);
       counters.fill(0);
-      acc.fill(0);
+      counter.fill(0);
     },
   };
 
@@ -218,21 +175,17 @@ export function findNativeAes(): NativeAes | null {
       key[i] = i;
       data[i] = (0x11 * i) & 0xff;
     }
-    const first = aesEncryptBlock(key, data.subarray(0, 16));
-    const second = aesEncryptBlock(key, data.subarray(16, 32));
-    // CBC from a zero IV: C1 = AES(P1), C2 = AES(C1 ⊕ P2).
-    for (let i = 0; i < 16; i++) block[i] = first[i] ^ data[16 + i];
-    const chained = aesEncryptBlock(key, block);
-    block.fill(0);
-    const ecbOut = new Uint8Array(aes.encrypt(data, key, ECB));
-    const cbcOut = new Uint8Array(aes.encrypt(data, key, CBC));
+    // ECB and CBC (from a zero IV: C_i = AES(P_i ⊕ C_i−1)) on the table AES.
+    const ecbOut = new Uint8Array(32);
+    const cbcOut = new Uint8Array(32);
+    for (let b = 0; b < 32; b += 16) {
+      ecbOut.set(aesEncryptBlock(key, data.subarray(b, b + 16)), b);
+      for (let i = 0; i < 16; i++) block[i] = data[b + i] ^ (b > 0 ? cbcOut[b - 16 + i] : 0);
+      cbcOut.set(aesEncryptBlock(key, block), b);
+    }
     const ok =
-      ecbOut.length === 32 &&
-      cbcOut.length === 32 &&
-      equalBytes(ecbOut.subarray(0, 16), first) &&
-      equalBytes(ecbOut.subarray(16, 32), second) &&
-      equalBytes(cbcOut.subarray(0, 16), first) &&
-      equalBytes(cbcOut.subarray(16, 32), chained);
+      equalBytes(new Uint8Array(aes.encrypt(data, key, ECB)), ecbOut) &&
+      equalBytes(new Uint8Array(aes.encrypt(data, key, CBC)), cbcOut);
     return ok ? aes : null;
   } catch (e) {
     return null;

@@ -42,14 +42,11 @@ export function writeTimestamp(nowMs: number, out: Uint8Array, offset: number): 
   const seconds = Math.floor(nowMs / 1000);
   const lo = seconds >>> 0;
   const hi = Math.floor(seconds / TWO_32) >>> 0;
-  out[offset] = lo & 0xff;
-  out[offset + 1] = (lo >>> 8) & 0xff;
-  out[offset + 2] = (lo >>> 16) & 0xff;
-  out[offset + 3] = lo >>> 24;
-  out[offset + 4] = hi & 0xff;
-  out[offset + 5] = (hi >>> 8) & 0xff;
-  out[offset + 6] = (hi >>> 16) & 0xff;
-  out[offset + 7] = hi >>> 24;
+  // Typed-array stores keep the low 8 bits.
+  for (let k = 0; k < 4; k++) {
+    out[offset + k] = lo >>> (8 * k);
+    out[offset + 4 + k] = hi >>> (8 * k);
+  }
 }
 
 function readWord(bytes: Uint8Array, offset: number): number {
@@ -98,7 +95,7 @@ export function checkWindow(window: TimestampWindow): TimestampWindow {
   if (typeof window !== 'object' || window === null || !ok(window.maxAgeMs) || !ok(window.futureSkewMs)) {
     throw e4Error(
       E4ErrorCode.InvalidArgument,
-      '"window" expected { maxAgeMs, futureSkewMs } of finite non-negative milliseconds',
+      '"window" expected { maxAgeMs, futureSkewMs }, finite and non-negative',
     );
   }
   return { maxAgeMs: window.maxAgeMs, futureSkewMs: window.futureSkewMs };

@@ -49,6 +49,13 @@ export interface DecodedCommand {
   args: Uint8Array;
 }
 
+/** Go's check of a command's argument length: "invalid <Name> length". */
+function checkArgLength(spec: CommandSpec, length: number): void {
+  if (spec.argLengths.indexOf(length) < 0) {
+    throw e4Error(E4ErrorCode.InvalidCommandLength, 'invalid ' + spec.name + ' length');
+  }
+}
+
 export function commandByName(name: CommandName): CommandSpec {
   for (let i = 0; i < COMMANDS.length; i++) if (COMMANDS[i].name === name) return COMMANDS[i];
   throw e4Error(E4ErrorCode.InvalidArgument, 'unknown command name ' + String(name));
@@ -59,23 +66,19 @@ export function commandByName(name: CommandName): CommandSpec {
  * first byte unchecked and panics). The mode is checked by the client, after this.
  */
 export function decodeCommand(plaintext: Uint8Array): DecodedCommand {
-  if (plaintext.length === 0) throw e4Error(E4ErrorCode.InvalidCommand, 'invalid command');
+  // An empty command's first byte is undefined, which fails the test as well.
   const byte = plaintext[0];
-  if (byte >= COMMANDS.length) throw e4Error(E4ErrorCode.InvalidCommand, 'invalid command');
+  if (!(byte < COMMANDS.length)) throw e4Error(E4ErrorCode.InvalidCommand, 'invalid command');
   const spec = COMMANDS[byte];
   const args = plaintext.subarray(1);
-  if (spec.argLengths.indexOf(args.length) < 0) {
-    throw e4Error(E4ErrorCode.InvalidCommandLength, 'invalid ' + spec.name + ' length');
-  }
+  checkArgLength(spec, args.length);
   return { spec: spec, args: args };
 }
 
 /** command byte ‖ arguments, the arguments' length checked against the table. */
 export function encodeCommand(name: CommandName, args: Uint8Array): Uint8Array {
   const spec = commandByName(name);
-  if (spec.argLengths.indexOf(args.length) < 0) {
-    throw e4Error(E4ErrorCode.InvalidCommandLength, 'invalid ' + spec.name + ' length');
-  }
+  checkArgLength(spec, args.length);
   const out = new Uint8Array(1 + args.length);
   out[0] = spec.byte;
   out.set(args, 1);

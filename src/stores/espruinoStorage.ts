@@ -53,7 +53,10 @@ export function createEspruinoStore(fileName: string, storage?: EspruinoStorageL
   const files = storage === undefined ? espruinoStorage() : storage;
   // Espruino's Storage module is a function object: only its two methods are checked.
   if (!files || typeof files.read !== 'function' || typeof files.write !== 'function') {
-    throw e4Error(E4ErrorCode.InvalidArgument, 'no Storage: expected require("Storage") or an object with read and write');
+    throw e4Error(E4ErrorCode.InvalidArgument, 'no Storage: expected require("Storage") or { read, write }');
+  }
+  function failed(what: string): Error {
+    return e4Error(E4ErrorCode.StoreFailed, 'Storage file "' + fileName + '": ' + what);
   }
   return {
     load: function (): string | null {
@@ -61,31 +64,28 @@ export function createEspruinoStore(fileName: string, storage?: EspruinoStorageL
       try {
         data = files.read(fileName);
       } catch (e) {
-        throw e4Error(E4ErrorCode.StoreFailed, 'could not read Storage file "' + fileName + '"');
+        throw failed('could not read it');
       }
       if (data === undefined) return null;
       const bytes = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) {
         const c = data.charCodeAt(i);
-        if (c > 0xff) throw e4Error(E4ErrorCode.StoreFailed, 'Storage file "' + fileName + '" is not 8-bit');
+        if (c > 0xff) throw failed('not 8-bit');
         bytes[i] = c;
       }
       try {
         return utf8Decode(bytes, fileName);
       } catch (e) {
-        throw e4Error(E4ErrorCode.StoreFailed, 'Storage file "' + fileName + '" is not valid UTF-8');
+        throw failed('not valid UTF-8');
       } finally {
         bytes.fill(0);
       }
     },
     save: function (text: string): void {
-      if (typeof text !== 'string') {
-        throw e4Error(E4ErrorCode.InvalidArgument, '"text" expected string, got ' + typeof text);
-      }
-      // Storage cannot create an empty file; no client state is empty.
-      if (text.length === 0) throw e4Error(E4ErrorCode.InvalidArgument, '"text" is empty: Storage holds no empty file');
       // Refuses a lone surrogate (InvalidUtf8): it has no UTF-8 form, so it could not load back.
       const bytes = utf8Encode(text, 'text');
+      // Storage cannot create an empty file; no client state is empty.
+      if (bytes.length === 0) throw e4Error(E4ErrorCode.InvalidArgument, '"text" is empty');
       let data = '';
       for (let i = 0; i < bytes.length; i++) data += String.fromCharCode(bytes[i]);
       bytes.fill(0);
@@ -95,7 +95,7 @@ export function createEspruinoStore(fileName: string, storage?: EspruinoStorageL
       } catch (e) {
         written = false;
       }
-      if (!written) throw e4Error(E4ErrorCode.StoreFailed, 'could not write Storage file "' + fileName + '"');
+      if (!written) throw failed('could not write it');
     },
   };
 }

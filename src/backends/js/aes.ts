@@ -64,14 +64,13 @@ buildTables();
 /** Words in an expanded key of the largest size (AES-256: 4 × (14 + 1)). */
 export const MAX_ROUND_KEY_WORDS = 60;
 
-/** SubWord of FIPS 197 §5.2: the S-box on each byte of a word. */
-function subWord(w: number): number {
-  return (
-    (SBOX[w >>> 24] << 24) |
-    (SBOX[(w >>> 16) & 0xff] << 16) |
-    (SBOX[(w >>> 8) & 0xff] << 8) |
-    SBOX[w & 0xff]
-  );
+/**
+ * The S-box on the top byte of `a`, the second of `b`, the third of `c` and the last of `d`:
+ * a column of the final round (SubBytes and ShiftRows, FIPS 197 §5.1.1–5.1.2), and with one
+ * word four times, SubWord (§5.2).
+ */
+function subBytes(a: number, b: number, c: number, d: number): number {
+  return (SBOX[a >>> 24] << 24) | (SBOX[(b >>> 16) & 0xff] << 16) | (SBOX[(c >>> 8) & 0xff] << 8) | SBOX[d & 0xff];
 }
 
 /**
@@ -91,10 +90,11 @@ export function expandKey(key: Uint8Array, off: number, len: number, rk: Int32Ar
   for (let i = nk; i < total; i++) {
     let t = rk[i - 1];
     if (i % nk === 0) {
-      t = subWord((t << 8) | (t >>> 24)) ^ (rcon << 24);
+      t = (t << 8) | (t >>> 24);
+      t = subBytes(t, t, t, t) ^ (rcon << 24);
       rcon = xtime(rcon);
     } else if (nk > 6 && i % nk === 4) {
-      t = subWord(t);
+      t = subBytes(t, t, t, t);
     }
     rk[i] = rk[i - nk] ^ t;
   }
@@ -121,18 +121,10 @@ export function encryptWords(rk: Int32Array, nr: number, src: Int32Array, dst: I
     s2 = t2;
     k += 4;
   }
-  dst[0] =
-    ((SBOX[s0 >>> 24] << 24) | (SBOX[(s1 >>> 16) & 0xff] << 16) | (SBOX[(s2 >>> 8) & 0xff] << 8) | SBOX[s3 & 0xff]) ^
-    rk[k];
-  dst[1] =
-    ((SBOX[s1 >>> 24] << 24) | (SBOX[(s2 >>> 16) & 0xff] << 16) | (SBOX[(s3 >>> 8) & 0xff] << 8) | SBOX[s0 & 0xff]) ^
-    rk[k + 1];
-  dst[2] =
-    ((SBOX[s2 >>> 24] << 24) | (SBOX[(s3 >>> 16) & 0xff] << 16) | (SBOX[(s0 >>> 8) & 0xff] << 8) | SBOX[s1 & 0xff]) ^
-    rk[k + 2];
-  dst[3] =
-    ((SBOX[s3 >>> 24] << 24) | (SBOX[(s0 >>> 16) & 0xff] << 16) | (SBOX[(s1 >>> 8) & 0xff] << 8) | SBOX[s2 & 0xff]) ^
-    rk[k + 3];
+  dst[0] = subBytes(s0, s1, s2, s3) ^ rk[k];
+  dst[1] = subBytes(s1, s2, s3, s0) ^ rk[k + 1];
+  dst[2] = subBytes(s2, s3, s0, s1) ^ rk[k + 2];
+  dst[3] = subBytes(s3, s0, s1, s2) ^ rk[k + 3];
 }
 
 /** Reads the 16 bytes at `src[off]` as four big-endian words (FIPS 197 §3.5). */
@@ -155,12 +147,10 @@ export function storeBlock(src: Int32Array, dst: Uint8Array, off: number): void 
   }
 }
 
-/** Scratch for `aesEncryptBlock`: a schedule and a block, wiped after each call. */
-const partRk = new Int32Array(MAX_ROUND_KEY_WORDS);
-const partBlock = new Int32Array(4);
-
-/** One AES block under a 16-, 24- or 32-byte key; a new array. */
+/** One AES block under a 16-, 24- or 32-byte key; a new array (its scratch is wiped). */
 export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+  const partRk = new Int32Array(MAX_ROUND_KEY_WORDS);
+  const partBlock = new Int32Array(4);
   const nr = expandKey(key, 0, key.length, partRk);
   loadBlock(block, 0, partBlock);
   encryptWords(partRk, nr, partBlock, partBlock);

@@ -5,15 +5,25 @@
  * permutation needs neither BigInt nor 64-bit integers, which ES5 runtimes lack.
  */
 
-/** FIPS 202 §3.2.5 round constants RC[0..23], as (low, high) 32-bit pairs. */
-const RC = new Uint32Array([
-  0x00000001, 0x00000000, 0x00008082, 0x00000000, 0x0000808a, 0x80000000, 0x80008000, 0x80000000,
-  0x0000808b, 0x00000000, 0x80000001, 0x00000000, 0x80008081, 0x80000000, 0x00008009, 0x80000000,
-  0x0000008a, 0x00000000, 0x00000088, 0x00000000, 0x80008009, 0x00000000, 0x8000000a, 0x00000000,
-  0x8000808b, 0x00000000, 0x0000008b, 0x80000000, 0x00008089, 0x80000000, 0x00008003, 0x80000000,
-  0x00008002, 0x80000000, 0x00000080, 0x80000000, 0x0000800a, 0x00000000, 0x8000000a, 0x80000000,
-  0x80008081, 0x80000000, 0x00008080, 0x80000000, 0x80000001, 0x00000000, 0x80008008, 0x80000000,
-]);
+/** FIPS 202 §3.2.5 round constants RC[0..23], as (low, high) 32-bit pairs, filled below. */
+const RC = new Uint32Array(48);
+
+/**
+ * FIPS 202 Algorithm 6: bit 2^j − 1 of RC[i] is rc(j + 7i), the output of the LFSR of
+ * Algorithm 5 (x^8 + x^6 + x^5 + x^4 + 1), which is stepped once per bit in that order.
+ */
+function buildRoundConstants(): void {
+  let r = 1;
+  for (let t = 0; t < 24 * 7; t++) {
+    if (r & 1) {
+      const bit = (1 << (t % 7)) - 1;
+      RC[2 * ((t / 7) | 0) + (bit >>> 5)] |= 1 << (bit & 31);
+    }
+    r = r & 0x80 ? (r << 1) ^ 0x171 : r << 1;
+  }
+}
+
+buildRoundConstants();
 
 /**
  * ρ and π (FIPS 202 §3.2.2–3.2.3) as one cycle through the 24 lanes other than (0, 0): step t

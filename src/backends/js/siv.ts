@@ -1,26 +1,23 @@
 /**
  * AES-SIV (RFC 5297): S2V over AES-CMAC for the tag, AES-CTR from the tag for the ciphertext.
  *
- * The composition (tag, counter, CTR, constant-time check, nothing released before it) is
- * written once, over a `SivCipher` that supplies the two halves for an expanded key: this
+ * The composition (S2V, tag, counter, constant-time check, nothing released before it) is
+ * written once, over a `SivCipher` that supplies AES-CMAC and AES-CTR for an expanded key: this
  * module's own, on the table AES of aes.ts, and the embedded build's, on a board's native AES.
  */
 
 import { E4ErrorCode, e4Error } from '../../errors.ts';
 import { expandKey, loadBlock, MAX_ROUND_KEY_WORDS, storeBlock } from './aes.ts';
-import { type CmacKey, cmacSubkeys, s2v, s2vStart } from './cmac.ts';
+import { cmacSubkeys, s2vStartWith, s2vWith, tableCmac, type CmacFunction, type CmacKey, type S2vKey } from './cmac.ts';
 import { equalBytes } from '../../utils.ts';
 import { ctrXor } from './ctr.ts';
 import { createKeyCache, type KeyEntry } from './keycache.ts';
 
-/** Everything derived from one SIV key; all of it lives in `words`. */
-interface SivKeys extends KeyEntry {
-  /** K1, the left half of the SIV key, expanded for S2V (RFC 5297 §2.6). */
-  mac: CmacKey;
-  /** AES-CMAC(K1, <zero>) and its double: the key-only start of S2V (RFC 5297 §2.4). */
-  d0: Int32Array;
-  d1: Int32Array;
-  /** K2, the right half, expanded for CTR. */
+/**
+ * Everything derived from one SIV key, all of it in `words`: K1, the left half, expanded for
+ * S2V (RFC 5297 §2.6), and K2, the right half, expanded for CTR.
+ */
+interface SivKeys extends KeyEntry, CmacKey, S2vKey {
   ctrRk: Int32Array;
   ctrNr: number;
 }
@@ -35,12 +32,10 @@ function createSivKeys(): SivKeys {
   const words = new Int32Array(2 * r + 16);
   return {
     words: words,
-    mac: {
-      rk: words.subarray(0, r),
-      nr: 0,
-      k1: words.subarray(2 * r, 2 * r + 4),
-      k2: words.subarray(2 * r + 4, 2 * r + 8),
-    },
+    rk: words.subarray(0, r),
+    nr: 0,
+    k1: words.subarray(2 * r, 2 * r + 4),
+    k2: words.subarray(2 * r + 4, 2 * r + 8),
     d0: words.subarray(2 * r + 8, 2 * r + 12),
     d1: words.subarray(2 * r + 12, 2 * r + 16),
     ctrRk: words.subarray(r, 2 * r),
@@ -51,10 +46,9 @@ function createSivKeys(): SivKeys {
 /** RFC 5297 §2.6: K1 = leftmost half of the key (S2V), K2 = rightmost half (CTR). */
 function expandSivKeys(key: Uint8Array, e: SivKeys): void {
   const half = key.length >>> 1;
-  const mac = e.mac;
-  mac.nr = expandKey(key, 0, half, mac.rk);
-  cmacSubkeys(mac.rk, mac.nr, mac.k1, mac.k2);
-  s2vStart(mac, e.d0, e.d1);
+  e.nr = expandKey(key, 0, half, e.rk);
+  cmacSubkeys(e.rk, e.nr, e.k1, e.k2);
+  s2vStartWith(tableCmac, e);
   e.ctrNr = expandKey(key, half, half, e.ctrRk);
 }
 
@@ -65,12 +59,12 @@ export function wipeSivKeys(): void {
   cache.wipe();
 }
 
-/** The two halves of AES-SIV over some AES, for the keys it expands from a SIV key. */
-export interface SivCipher<K> {
-  /** The expansion of `sivKey` (32, 48 or 64 bytes), cached. */
+/** AES-SIV's two primitives over some AES, for the keys it expands from a SIV key. */
+export interface SivCipher<K extends S2vKey> {
+  /** The expansion of `sivKey` (32, 48 or 64 bytes), cached, its S2V start filled. */
   keys(sivKey: Uint8Array): K;
-  /** S2V (RFC 5297 §2.4) under K1 over the strings `ads`, then `len` bytes at `msg[off]`, into `out` (four words). */
-  s2v(keys: K, ads: readonly Uint8Array[], msg: Uint8Array, off: number, len: number, out: Int32Array): void;
+  /** AES-CMAC under K1, which S2V (RFC 5297 §2.4) is made of. */
+  cmac: CmacFunction<K>;
   /** AES-CTR under K2 from the counter block `q` (four words, left unchanged), `len` bytes from `src[srcOff]` to `dst[dstOff]`. */
   ctr(keys: K, q: Int32Array, src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void;
 }
@@ -78,9 +72,7 @@ export interface SivCipher<K> {
 /** This module's halves: CMAC and CTR on the table AES. */
 const tableCipher: SivCipher<SivKeys> = {
   keys: cache.get,
-  s2v: function (e, ads, msg, off, len, out) {
-    s2v(e.mac, e.d0, e.d1, ads, msg, off, len, out);
-  },
+  cmac: tableCmac,
   ctr: function (e, q, src, srcOff, dst, dstOff, len) {
     ctrXor(e.ctrRk, e.ctrNr, q, src, srcOff, dst, dstOff, len);
   },
@@ -118,7 +110,7 @@ function allocate(len: number): Uint8Array {
 }
 
 /** RFC 5297 §2.6 SIV-ENCRYPT with `cipher`: returns V (16 bytes) ‖ AES-CTR(K2, Q, plaintext). */
-export function sivSealWith<K>(
+export function sivSealWith<K extends S2vKey>(
   cipher: SivCipher<K>,
   sivKey: Uint8Array,
   ads: readonly Uint8Array[],
@@ -128,7 +120,7 @@ export function sivSealWith<K>(
   const e = cipher.keys(sivKey);
   const len = plaintext.length;
   const out = dst === undefined ? allocate(16 + len) : dst.subarray(0, 16 + len);
-  cipher.s2v(e, ads, plaintext, 0, len, tagWords);
+  s2vWith(cipher.cmac, e, ads, plaintext, 0, len, tagWords);
   storeBlock(tagWords, out, 0);
   counterFromTag();
   cipher.ctr(e, counter, plaintext, 0, out, 16, len);
@@ -141,7 +133,7 @@ export function sivSealWith<K>(
  * and compares it with V in constant time. On a mismatch the plaintext is zeroed before the
  * error is thrown, so nothing unauthenticated survives even in memory.
  */
-export function sivOpenWith<K>(
+export function sivOpenWith<K extends S2vKey>(
   cipher: SivCipher<K>,
   sivKey: Uint8Array,
   ads: readonly Uint8Array[],
@@ -154,7 +146,7 @@ export function sivOpenWith<K>(
   loadBlock(sealed, 0, tagWords);
   counterFromTag();
   cipher.ctr(e, counter, sealed, 16, out, 0, len);
-  cipher.s2v(e, ads, out, 0, len, tagWords);
+  s2vWith(cipher.cmac, e, ads, out, 0, len, tagWords);
   storeBlock(tagWords, tagBytes, 0);
   const ok = equalBytes(tagBytes, sealed.subarray(0, 16));
   wipeScratch();
