@@ -139,8 +139,37 @@ const substitute: esbuild.Plugin = {
   },
 };
 
-/** TypeScript lowers each .ts module to ES5 before esbuild sees it. */
-const lowerToEs5: esbuild.Plugin = {
+/**
+ * On the board an error's message is its code: each `e4Error(code, message)` loses its message
+ * argument, and the factory then uses the code (src/errors.ts). That leaves out the message
+ * strings and their formatting, about 2.8 KB, while `code`, the stable part, stays. A message
+ * argument only formats text; one that assigns anything fails the build rather than be dropped.
+ */
+function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile) => ts.SourceFile {
+  const assigns = (node: ts.Node): boolean =>
+    (ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
+    ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) ||
+    ts.forEachChild(node, assigns) === true;
+  const visit = (node: ts.Node): ts.Node => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'e4Error' && node.arguments.length === 2) {
+      if (assigns(node.arguments[1])) throw new Error('an e4Error message assigns: ' + node.arguments[1].getText());
+      const code = ts.visitNode(node.arguments[0], visit) as ts.Expression;
+      return context.factory.updateCallExpression(node, node.expression, node.typeArguments, [code]);
+    }
+    return ts.visitEachChild(node, visit, context);
+  };
+  return (file) => ts.visitNode(file, visit) as ts.SourceFile;
+}
+
+/**
+ * TypeScript lowers each .ts module to ES5 before esbuild sees it; for the board build
+ * (`codeOnly`), with `codeOnlyErrors`.
+ */
+function lowerToEs5(codeOnly: boolean): esbuild.Plugin {
+  return {
   name: 'typescript-es5',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
@@ -149,6 +178,7 @@ const lowerToEs5: esbuild.Plugin = {
         compilerOptions: LOWERING,
         fileName: args.path,
         reportDiagnostics: true,
+        transformers: codeOnly ? { before: [codeOnlyErrors] } : undefined,
       });
       const errors: esbuild.PartialMessage[] = (diagnostics ?? []).map((d) => ({
         text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
@@ -160,7 +190,8 @@ const lowerToEs5: esbuild.Plugin = {
       return errors.length > 0 ? { errors } : { contents: outputText, loader: 'js' };
     });
   },
-};
+  };
+}
 
 export interface Es5Bundle {
   /** The bundled, minified ES5 code, not yet wrapped. */
@@ -171,8 +202,11 @@ export interface Es5Bundle {
   bytesByModule: Record<string, number>;
 }
 
-/** Lowers `entry` and everything it imports to ES5 and bundles them, minified by default. */
-export async function bundleEs5(entry: string, minify = true): Promise<Es5Bundle> {
+/**
+ * Lowers `entry` and everything it imports to ES5 and bundles them, minified by default; with
+ * `codeOnly`, errors carry their code as their message (`codeOnlyErrors`).
+ */
+export async function bundleEs5(entry: string, minify = true, codeOnly = false): Promise<Es5Bundle> {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -186,7 +220,7 @@ export async function bundleEs5(entry: string, minify = true): Promise<Es5Bundle
     legalComments: 'none',
     charset: 'ascii',
     mangleProps: new RegExp('^(' + INTERNAL_PROPERTIES.join('|') + ')$'),
-    plugins: [substitute, lowerToEs5],
+    plugins: [substitute, lowerToEs5(codeOnly)],
     metafile: true,
     write: false,
     logLevel: 'silent',
@@ -202,7 +236,7 @@ export async function bundleEs5(entry: string, minify = true): Promise<Es5Bundle
 
 /** The embedded build's text. Throws when a forbidden module is reached. */
 export async function buildEmbedded(minify = true): Promise<Es5Bundle & { text: string }> {
-  const bundle = await bundleEs5(EMBEDDED_ENTRY, minify);
+  const bundle = await bundleEs5(EMBEDDED_ENTRY, minify, true);
   const reached = bundle.inputs.filter((p) => FORBIDDEN_INPUTS.some((re) => re.test(p)));
   if (reached.length > 0) throw new Error('the embedded build reaches ' + reached.join(', '));
   return { ...bundle, text: PRELUDE + '\n' + OPEN + bundle.code + CLOSE + '\n' };

@@ -98,8 +98,9 @@ export interface E4Error extends Error {
 }
 
 /** Builds an `E4Error`; the only way e4ts creates one. */
-export function e4Error(code: E4ErrorCode, message: string): E4Error {
-  const error = new Error(message) as Error & { name: string; code: E4ErrorCode };
+export function e4Error(code: E4ErrorCode, message?: string): E4Error {
+  // The embedded build passes no message (build/embedded.ts): its errors say their code.
+  const error = new Error(message === undefined ? code : message) as Error & { name: string; code: E4ErrorCode };
   error.name = 'E4Error';
   error.code = code;
   return error as E4Error;
