@@ -76,6 +76,11 @@ export const INTERNAL_PROPERTIES = [
   'assertLive',
   'applyToCopy',
   'topicKey',
+  'topicEntry',
+  'topicNames',
+  'topicCount',
+  'hash',
+  'batchParts',
   // The key mode, the command table, the state codec's key material.
   'derive',
   'wipeDerived',

@@ -24,13 +24,12 @@ export { fromBase64, fromHex, toBase64, toHex, type BytesLike } from './utils.ts
 export { E4_ARGON2, HASH_LEN, ID_LEN, KEY_LEN } from './protocol/sizes.ts';
 
 // The protocol: clients of both modes, the C2 side, stores.
-export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
+export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
 export {
   unprotectBatch,
   unprotectPacked,
   createPackedResults,
   batchErrorCode,
-  TOPIC_CACHE_LIMIT,
   type BatchResult,
   type PackedMessages,
   type PackedResults,

@@ -8,13 +8,12 @@
  * Use one entry point per program: each `init` makes its own backend the active one.
  */
 export { initWithoutArgon2 as init, type BackendChoice, type InitOptions } from './backends/select.ts';
-export { E4Client, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
+export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
 export {
   unprotectBatch,
   unprotectPacked,
   createPackedResults,
   batchErrorCode,
-  TOPIC_CACHE_LIMIT,
   type BatchResult,
   type PackedMessages,
   type PackedResults,

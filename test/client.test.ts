@@ -5,16 +5,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as c2 from '../src/c2.ts';
-import type { E4Client } from '../src/client/client.ts';
+import { TOPIC_CACHE_LIMIT, type E4Client } from '../src/client/client.ts';
 import { loadClient } from '../src/client/load.ts';
 import { createPublicKeyClient } from '../src/client/publicKey.ts';
 import { createSymmetricClient } from '../src/client/symmetric.ts';
+import { activeBackend } from '../src/backends/active.ts';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
 import { C_CLIENT_WINDOW } from '../src/protocol/clock.ts';
 import { createMemoryStore } from '../src/stores/memory.ts';
 import type { KeyStore } from '../src/stores/store.ts';
 import { BACKENDS, useBackend } from './backends.ts';
-import { fixedClock } from './clients.ts';
+import { fixedClock, symClient, topicTable } from './clients.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -268,5 +269,61 @@ describe.each(BACKENDS)('the client on %s', (backend) => {
       clock.now += 1;
       expect(codeOf(() => goReceiver.unprotect(at, 't'))).toBe(E4ErrorCode.TimestampTooOld);
     });
+  });
+});
+
+describe('the topic cache', () => {
+  useBackend('wasm');
+
+  /** A symmetric client holding keys for `count` topics, and the SHA3-256 inputs it hashes from now on. */
+  function counted(count: number) {
+    const clock = fixedClock(1_700_000_000_000);
+    const topics = Array.from({ length: count }, (_, i) => 'fleet/site/' + i + '/telemetry');
+    const keys = topics.map(() => c2.generateSymmetricKey());
+    const client = symClient({ topicKeys: topicTable(topics.map((t, i) => [t, keys[i]])), nowMs: clock.read });
+    const backend = activeBackend();
+    const hashed: number[] = [];
+    const sha3 = backend.sha3_256;
+    backend.sha3_256 = (data) => {
+      // Topics only: a failed open also hashes the 16-byte topic hash, to look for a previous key.
+      if (data.length !== 16) hashed.push(data.length);
+      return sha3(data);
+    };
+    return { client, topics, hashed, restore: () => (backend.sha3_256 = sha3) };
+  }
+
+  it('hashes each text topic once and reads every message as without it', () => {
+    const { client, topics, hashed, restore } = counted(3);
+    try {
+      const messages = topics.map((t) => client.protect(new Uint8Array([1, 2, 3]), t));
+      expect(hashed.length).toBe(3);
+      for (let round = 0; round < 5; round++) {
+        topics.forEach((t, i) => expect(client.unprotect(messages[i], t)).toEqual({ kind: 'message', payload: new Uint8Array([1, 2, 3]) }));
+        topics.forEach((t, i) => expect(client.unprotect(messages[i], new TextEncoder().encode(t)).kind).toBe('message'));
+      }
+      // Text topics were remembered when protecting; topics given as bytes are hashed each time.
+      expect(hashed.length).toBe(3 + 15);
+      // A topic without a key is remembered too, and refused each time the same way.
+      for (let k = 0; k < 2; k++) expect(codeOf(() => client.unprotect(messages[0], 'no/key/here'))).toBe(E4ErrorCode.TopicKeyNotFound);
+      expect(hashed.length).toBe(3 + 15 + 1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('holds at most TOPIC_CACHE_LIMIT topics: full, it is emptied', () => {
+    const count = TOPIC_CACHE_LIMIT + 4;
+    const { client, topics, hashed, restore } = counted(count);
+    try {
+      const message = client.protect(new Uint8Array([7]), topics[0]);
+      for (let round = 0; round < 2; round++) {
+        hashed.length = 0;
+        for (const t of topics) expect(codeOf(() => client.unprotect(message, t))).toBe(t === topics[0] ? 'ok' : E4ErrorCode.NotAuthentic);
+        // Round-robin over more topics than it holds: every topic is hashed again each round.
+        expect(hashed.length).toBe(round === 0 ? count - 1 : count);
+      }
+    } finally {
+      restore();
+    }
   });
 });

@@ -9,12 +9,11 @@
  */
 import { BATCH_OK, batchStatusOf, codeOfBatchStatus } from '../batchStatus.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
-import { hashTopic } from '../primitives.ts';
 import { timestampFaultAt } from '../protocol/clock.ts';
 import { checkSymmetricKey, openSymmetric, openSymmetricPacked } from '../protocol/messages.ts';
 import { ID_LEN, SYM_OVERHEAD, TAG_LEN, TIMESTAMP_LEN } from '../protocol/sizes.ts';
-import { previousTopicKey, topicKeyName } from '../protocol/transition.ts';
-import { assertBytes, bytesOf, toHex, type BytesLike } from '../utils.ts';
+import { previousTopicKey } from '../protocol/transition.ts';
+import { assertBytes, type BytesLike } from '../utils.ts';
 import type { BatchParts, E4Client } from './client.ts';
 
 /**
@@ -57,20 +56,8 @@ export const batchErrorCode: (status: number) => E4ErrorCode | null = codeOfBatc
  */
 export type BatchResult = { ok: true; payload: Uint8Array } | { ok: false; code: E4ErrorCode };
 
-/** How many distinct topics each client remembers the hash of; its cache is emptied when full. */
-export const TOPIC_CACHE_LIMIT = 4096;
-
 /** Where a public-key message's payload sits in `out`: over its ciphertext, between the tag and the signature. */
 const PK_PAYLOAD_START = TIMESTAMP_LEN + ID_LEN + TAG_LEN;
-
-/** A topic's hash and the name of its key in the state. */
-interface TopicEntry {
-  hash: Uint8Array;
-  name: string;
-}
-
-/** Per client: topic (prefixed 's' + text or 'b' + hex of bytes) → its hash and key name. */
-const topicCaches = new WeakMap<E4Client, Map<string, TopicEntry>>();
 
 /**
  * Scratch reused from batch to batch (it holds indexes and statuses, never key material): per
@@ -96,8 +83,8 @@ const UNSUPPORTED = batchStatusOf(E4ErrorCode.UnsupportedOperation);
  * overlapping `batch.data`), where `results` says; nothing is allocated per message in symmetric
  * mode, so a server can reuse `out` and `results` from batch to batch.
  *
- * Symmetric mode: each distinct topic is hashed once (and remembered, up to TOPIC_CACHE_LIMIT
- * topics per client), each topic key looked up and checked once, the length and timestamp of
+ * Symmetric mode: each distinct topic is resolved once (its hash remembered by the client, see
+ * `topicCacheSize`), each topic key looked up and checked once, the length and timestamp of
  * each message checked in Go's order, and every message that passes is opened in one crossing
  * into the backend. A message that fails authentication under its topic's key is tried again,
  * alone, under the previous key while the key transition allows it. Public-key mode reads the
@@ -191,7 +178,7 @@ function resolveTopic(
       topicStatus[t] = UNSUPPORTED;
       return;
     }
-    const entry = topicEntry(client, topic);
+    const entry = client.topicEntry(topic);
     const key = parts.state.topicKeys[entry.name];
     if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
     topicFailsEarly[t] = 0;
@@ -347,23 +334,6 @@ export function unprotectBatch(
     answers[i] = code === null ? { ok: true, payload: target.subarray(results.starts[i], results.ends[i]) } : { ok: false, code: code };
   }
   return answers;
-}
-
-/** A topic's hash and key name, from the client's bounded cache or computed and remembered. */
-function topicEntry(client: E4Client, topic: BytesLike): TopicEntry {
-  let cache = topicCaches.get(client);
-  if (cache === undefined) {
-    cache = new Map();
-    topicCaches.set(client, cache);
-  }
-  const cacheKey = typeof topic === 'string' ? 's' + topic : 'b' + toHex(bytesOf(topic, 'topic'));
-  const cached = cache.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const hash = hashTopic(topic);
-  const entry: TopicEntry = { hash: hash, name: topicKeyName(hash) };
-  if (cache.size >= TOPIC_CACHE_LIMIT) cache.clear();
-  cache.set(cacheKey, entry);
-  return entry;
 }
 
 /** A message's failure as a status: the code of the E4Error; anything else is a bug and is rethrown. */

@@ -36,6 +36,18 @@ export interface ClientOptions {
   window?: TimestampWindow;
 }
 
+/**
+ * How many distinct topics (given as text) a client remembers the hash of: SHA3-256 costs a
+ * small message's unprotect about as much as its decryption. The memory is emptied when full.
+ */
+export const TOPIC_CACHE_LIMIT = 4096;
+
+/** A topic's hash and the name of its key in the state (hex of the hash). */
+export interface TopicEntry {
+  hash: Uint8Array;
+  name: string;
+}
+
 export type UnprotectResult =
   | { kind: 'message'; payload: Uint8Array }
   | { kind: 'command'; command: CommandName };
@@ -57,6 +69,9 @@ export class E4Client {
   private readonly window: TimestampWindow;
   private controlTopicBytes: Uint8Array;
   private destroyed = false;
+  /** 't' + topic → its entry; the prefix keeps every key apart from Object.prototype's names. */
+  private topicNames: Record<string, TopicEntry> = {};
+  private topicCount = 0;
 
   /** Use the create… and load… functions; this takes a state already validated. */
   constructor(mode: KeyMode, state: ClientState, options: ClientOptions | undefined) {
@@ -93,7 +108,7 @@ export class E4Client {
   protect(payload: Uint8Array, topic: BytesLike): Uint8Array {
     this.assertLive();
     const data = assertBytes(payload, 'payload');
-    return this.mode.protect(this.state, this.topicKey(hashTopic(topic)), data, this.clock());
+    return this.mode.protect(this.state, this.topicKey(this.topicEntry(topic)), data, this.clock());
   }
 
   /**
@@ -105,9 +120,10 @@ export class E4Client {
     this.assertLive();
     const data = assertBytes(message, 'message');
     if (this.isControlTopic(topic)) return { kind: 'command', command: this.applyCommand(data) };
-    const topicHash = hashTopic(topic);
+    const entry = this.topicEntry(topic);
+    const topicHash = entry.hash;
     // Go checks for the topic key before anything else, even the length.
-    const key = this.topicKey(topicHash);
+    const key = this.topicKey(entry);
     const now = this.clock();
     const state = this.state;
     const payload = this.mode.unprotect(
@@ -154,9 +170,31 @@ export class E4Client {
     return { state: this.state, clock: this.clock, window: this.window, modeName: this.mode.name };
   }
 
-  /** The key of the topic whose hash is `topicHash`; `TopicKeyNotFound` when the client has none. */
-  private topicKey(topicHash: Uint8Array): Uint8Array {
-    const key = this.state.topicKeys[topicKeyName(topicHash)];
+  /**
+   * A topic's hash and key name; a topic given as text is remembered, up to TOPIC_CACHE_LIMIT
+   * topics. Also what `unprotectPacked` resolves each topic of a batch with.
+   * @internal
+   */
+  topicEntry(topic: BytesLike): TopicEntry {
+    const name = typeof topic === 'string' ? 't' + topic : null;
+    const cached = name === null ? undefined : this.topicNames[name];
+    if (cached !== undefined) return cached;
+    const hash = hashTopic(topic);
+    const entry: TopicEntry = { hash: hash, name: topicKeyName(hash) };
+    if (name !== null) {
+      if (this.topicCount === TOPIC_CACHE_LIMIT) {
+        this.topicNames = {};
+        this.topicCount = 0;
+      }
+      this.topicNames[name] = entry;
+      this.topicCount++;
+    }
+    return entry;
+  }
+
+  /** The key of a topic; `TopicKeyNotFound` when the client has none. */
+  private topicKey(entry: TopicEntry): Uint8Array {
+    const key = this.state.topicKeys[entry.name];
     if (key === undefined) throw e4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
     return key;
   }
