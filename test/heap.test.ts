@@ -10,7 +10,7 @@ import { heapBytesPerMessageInChild } from '../bench/heap.ts';
 const BOUND_BYTES_PER_MESSAGE = 8;
 
 describe('heap per message of a packed batch', () => {
-  it.each(['wasm'] as const)('%s: under ' + BOUND_BYTES_PER_MESSAGE + ' bytes per message', async (backend) => {
+  it.each(['wasm', 'js'] as const)('%s: under ' + BOUND_BYTES_PER_MESSAGE + ' bytes per message', async (backend) => {
     const bytesPerMessage = await heapBytesPerMessageInChild(backend);
     console.log(`${backend}: ${bytesPerMessage.toFixed(2)} heap bytes per message`);
     expect(bytesPerMessage).toBeLessThan(BOUND_BYTES_PER_MESSAGE);

@@ -10,6 +10,7 @@ import { cmac, dbl } from './cmac.ts';
 import { aesCtr } from './ctr.ts';
 import { sha3_256 } from './keccak.ts';
 import { sivOpen, sivSeal, wipeSivKeys } from './siv.ts';
+import { sivOpenPacked } from './sivPacked.ts';
 
 /**
  * The pure-JS backend with `argon2Impl` as its Argon2: the package's own below, or `noArgon2`
@@ -20,6 +21,7 @@ export function createJsBackend(argon2Impl: Backend['argon2']): Backend {
     name: 'js',
     sivSeal: sivSeal,
     sivOpen: sivOpen,
+    sivOpenPacked: sivOpenPacked,
     sha3_256: sha3_256,
     argon2: argon2Impl,
     wipeKeyCache: wipeSivKeys,

@@ -9,7 +9,6 @@
 import { E4ErrorCode, e4Error } from '../../errors.ts';
 import { expandKey, loadBlock, MAX_ROUND_KEY_WORDS, storeBlock } from './aes.ts';
 import { cmacSubkeys, s2vStartWith, s2vWith, tableCmac, type CmacFunction, type CmacKey, type S2vKey } from './cmac.ts';
-import { equalBytes } from '../../utils.ts';
 import { ctrXor } from './ctr.ts';
 import { createKeyCache, type KeyEntry } from './keycache.ts';
 
@@ -70,7 +69,7 @@ export interface SivCipher<K extends S2vKey> {
 }
 
 /** This module's halves: CMAC and CTR on the table AES. */
-const tableCipher: SivCipher<SivKeys> = {
+export const tableCipher: SivCipher<SivKeys> = {
   keys: cache.get,
   cmac: tableCmac,
   ctr: function (e, q, src, srcOff, dst, dstOff, len) {
@@ -129,10 +128,35 @@ export function sivSealWith<K extends S2vKey>(
 }
 
 /**
- * RFC 5297 §2.7 SIV-DECRYPT of V ‖ C with `cipher`: decrypts, recomputes S2V over the result
- * and compares it with V in constant time. On a mismatch the plaintext is zeroed before the
- * error is thrown, so nothing unauthenticated survives even in memory.
+ * RFC 5297 §2.7 SIV-DECRYPT with `cipher` of V at `src[tagOff]` and the `len` bytes of C after
+ * it, into `dst[dstOff]`: decrypts, recomputes S2V over the result and compares it with V in
+ * constant time. On a mismatch the plaintext is zeroed and false returned, so nothing
+ * unauthenticated survives even in memory. Allocates nothing.
  */
+export function sivOpenAt<K extends S2vKey>(
+  cipher: SivCipher<K>,
+  keys: K,
+  ads: readonly Uint8Array[],
+  src: Uint8Array,
+  tagOff: number,
+  len: number,
+  dst: Uint8Array,
+  dstOff: number,
+): boolean {
+  loadBlock(src, tagOff, tagWords);
+  counterFromTag();
+  cipher.ctr(keys, counter, src, tagOff + 16, dst, dstOff, len);
+  s2vWith(cipher.cmac, keys, ads, dst, dstOff, len, tagWords);
+  storeBlock(tagWords, tagBytes, 0);
+  // Every byte is read whatever differs first, as in `equalBytes`, but in place in `src`.
+  let diff = 0;
+  for (let i = 0; i < 16; i++) diff |= tagBytes[i] ^ src[tagOff + i];
+  wipeScratch();
+  if (diff !== 0) dst.fill(0, dstOff, dstOff + len);
+  return diff === 0;
+}
+
+/** SIV-DECRYPT of V ‖ C (`sivOpenAt`) into a new array or `dst`; `NotAuthentic` on a mismatch. */
 export function sivOpenWith<K extends S2vKey>(
   cipher: SivCipher<K>,
   sivKey: Uint8Array,
@@ -140,18 +164,9 @@ export function sivOpenWith<K extends S2vKey>(
   sealed: Uint8Array,
   dst?: Uint8Array,
 ): Uint8Array {
-  const e = cipher.keys(sivKey);
   const len = sealed.length - 16;
   const out = dst === undefined ? allocate(len) : dst.subarray(0, len);
-  loadBlock(sealed, 0, tagWords);
-  counterFromTag();
-  cipher.ctr(e, counter, sealed, 16, out, 0, len);
-  s2vWith(cipher.cmac, e, ads, out, 0, len, tagWords);
-  storeBlock(tagWords, tagBytes, 0);
-  const ok = equalBytes(tagBytes, sealed.subarray(0, 16));
-  wipeScratch();
-  if (!ok) {
-    out.fill(0);
+  if (!sivOpenAt(cipher, cipher.keys(sivKey), ads, sealed, 0, len, out, 0)) {
     throw e4Error(E4ErrorCode.NotAuthentic, 'AES-SIV: authentication failed');
   }
   return out;
