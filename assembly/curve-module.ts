@@ -8,18 +8,33 @@
 // get one.
 //
 // Exports: memory, ioPtr, ioCapacity, maxIoBytes, reserve, keyPtr, publicKeyPtr, signaturePtr,
-// outputPtr, messagePtr, the operations below, and wipe. No imports.
+// outputPtr, messagePtr, verifyKeySlots, the operations below, and wipe. No imports.
 //
 // Linear memory, from address 0 upwards:
 //
 //   static data   SHA-512 constants; d, 2·d, sqrt(−1) and the base-point tables of
-//                 ed25519-tables.ts (32 rows × 8 multiples for signing, 32 odd multiples for
-//                 verification, 34 KiB); the scratch of sha512.ts, scalar25519.ts,
-//                 field25519.ts, ed25519.ts and x25519.ts
+//                 ed25519-tables.ts (32 rows × 8 multiples for signing, 8 parts × 8 odd
+//                 multiples for verification, 37.5 KiB); the scratch of sha512.ts,
+//                 scalar25519.ts, field25519.ts, ed25519.ts and x25519.ts; the verification key
+//                 cache of ed25519.ts, below
 //   I/O window    ioPtr() .. ioPtr() + ioCapacity(): from __heap_base rounded up to 64 bytes to
 //                 the end of memory. Instantiation grows memory so that the window holds
 //                 IO_INITIAL_BYTES (64 KiB); `reserve(bytes)` grows it further, up to
 //                 MAX_IO_BYTES (64 MiB), and it never shrinks.
+//
+// Verification key cache: KEY_SLOTS (64, `verifyKeySlots()`) slots of 10,400 bytes (650 KiB, all
+// zero at instantiation, so no part of the module file), each the tables of one Ed25519 public
+// key for ed25519Verify. Public keys and points computed from them only: nothing secret, and
+// neither `wipe` nor any operation clears it. A slot:
+//
+//   offset  bytes    holds
+//   0       32       the public key, exactly as received (the lookup key)
+//   32      4        u32 parts whose tables follow: 0 free, 1 after the key's first
+//                    verification, 8 from its second on
+//   36      4        unused
+//   40      120      −A, projective (X : Y : Z)
+//   160     8 × 1280 part j (0 ≤ j < 8): the odd multiples P, 3P, …, 15P of P = 2^(32·j)·(−A),
+//                    cached form (ed25519.ts), 160 bytes each
 //
 // Window layout (offsets from ioPtr(); each slot's address also has a getter):
 //
@@ -59,6 +74,7 @@
 // private keys) stay in the output slot until the host clears it or calls `wipe`.
 
 import {
+  KEY_SLOTS,
   PRIVATE_KEY_LEN,
   PUBLIC_KEY_LEN,
   SIGNATURE_LEN,
@@ -176,6 +192,11 @@ export function outputPtr(): usize {
 /** Start of the message, which runs to the end of the window. */
 export function messagePtr(): usize {
   return MESSAGE;
+}
+
+/** How many public keys ed25519Verify keeps the tables of. */
+export function verifyKeySlots(): u32 {
+  return KEY_SLOTS;
 }
 
 /** The Ed25519 public key of the seed in key[0, 32), at output[0, 32). */

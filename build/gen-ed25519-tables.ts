@@ -22,8 +22,14 @@ const LIMB_BITS = [26, 25, 26, 25, 26, 25, 26, 25, 26, 25];
 /** Rows of the fixed-base table: row i holds 1·256^i·B … 8·256^i·B (ed25519.ts, radix 16). */
 export const BASE_ROWS = 32;
 export const BASE_ROW_ENTRIES = 8;
-/** The odd multiples 1·B, 3·B, …, 63·B used by verification's sliding window. */
-export const BASE_ODD_ENTRIES = 32;
+/**
+ * Verification's digits of S over B: part j (0 ≤ j < VERIFY_PARTS) holds the odd multiples
+ * 1·P, 3·P, …, (2·BASE_ODD_ENTRIES − 1)·P of P = 2^(VERIFY_PART_BITS·j)·B, for scalars cut into
+ * parts (ed25519.ts: SCALAR_PARTS, PART_BITS and B_WIDTH, whose digits reach 2^(B_WIDTH − 1) − 1).
+ */
+export const BASE_ODD_ENTRIES = 8;
+export const VERIFY_PARTS = 8;
+export const VERIFY_PART_BITS = 32n;
 
 function limbs(value: bigint): number[] {
   let v = Fp.create(value);
@@ -89,14 +95,21 @@ export function tablesSource(): string {
     rowBase = rowBase.multiply(256n);
   }
   lines.push('], 8);', '');
-  lines.push(`/** Entry j (0 ≤ j < ${BASE_ODD_ENTRIES}): (2·j + 1)·B, precomputed. */`);
+  lines.push(
+    `/** Part p (0 ≤ p < ${VERIFY_PARTS}), entry j (0 ≤ j < ${BASE_ODD_ENTRIES}): (2·j + 1)·2^(${VERIFY_PART_BITS}·p)·B, precomputed. */`,
+  );
   lines.push('// @ts-ignore: decorator');
   lines.push('@lazy export const BASE_ODD_MULTIPLES = memory.data<i32>([');
-  const twoB = Point.BASE.double();
-  let odd = Point.BASE;
-  for (let j = 0; j < BASE_ODD_ENTRIES; j++) {
-    lines.push(...precomputed(odd));
-    odd = odd.add(twoB);
+  let partBase = Point.BASE;
+  for (let p = 0; p < VERIFY_PARTS; p++) {
+    lines.push(`  // part ${p}`);
+    const twice = partBase.double();
+    let odd = partBase;
+    for (let j = 0; j < BASE_ODD_ENTRIES; j++) {
+      lines.push(...precomputed(odd));
+      odd = odd.add(twice);
+    }
+    partBase = partBase.multiply(1n << VERIFY_PART_BITS);
   }
   lines.push('], 8);', '');
   return lines.join('\n');

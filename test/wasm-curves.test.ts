@@ -355,6 +355,180 @@ describe('secrets do not stay in the module', () => {
   });
 });
 
+describe('the verification key cache', () => {
+  /** A verification and Go's verdict on it (the @noble/curves provider, Go's oracle above). */
+  interface Check {
+    publicKey: Uint8Array;
+    message: Uint8Array;
+    signature: Uint8Array;
+    go: boolean;
+  }
+
+  function check(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Check {
+    return { publicKey, message, signature, go: nobleCurves.ed25519Verify(publicKey, message, signature) };
+  }
+
+  function verdict(curves: WasmCurves, c: Check): boolean {
+    return curves.ed25519Verify(c.publicKey, c.message, c.signature);
+  }
+
+  function privateKeyOf(seed: Uint8Array, publicHalf: Uint8Array): Uint8Array {
+    const out = new Uint8Array(64);
+    out.set(seed, 0);
+    out.set(publicHalf, 32);
+    return out;
+  }
+
+  /**
+   * `count` signatures as Go makes them with `privateKey` (seed ‖ stored public half), under that
+   * half: two in five as signed, the others with a bit of R, of S or of the message flipped.
+   */
+  function checksUnder(privateKey: Uint8Array, count: number): Check[] {
+    const publicKey = privateKey.slice(32);
+    return Array.from({ length: count }, (_, i) => {
+      const message = random(1 + (i % 3) * 100);
+      const signature = nobleCurves.ed25519Sign(privateKey, message);
+      const bit = randomBytes(1)[0];
+      switch (i % 5) {
+        case 2:
+          return check(publicKey, message, flipBit(signature, bit));
+        case 3:
+          return check(publicKey, message, flipBit(signature, 256 + (bit % 250)));
+        case 4:
+          return check(publicKey, flipBit(message, bit), signature);
+        default:
+          return check(publicKey, message, signature);
+      }
+    });
+  }
+
+  it('one key verified many times, valid and altered signatures: the verdicts of a fresh instance, and Go\'s', () => {
+    const curves = createWasmCurves(module);
+    const seed = random(32);
+    const publicKey = nobleCurves.ed25519PublicKey(seed);
+    // The key plus a point of order 8: [k]A then depends on k mod 8, which the tables must keep.
+    const mixedOrder = Point.fromBytes(publicKey).add(T8).toBytes();
+    const verdicts = new Set<boolean>();
+    for (const half of [publicKey, mixedOrder]) {
+      for (const c of checksUnder(privateKeyOf(seed, half), 40)) {
+        const uncached = verdict(createWasmCurves(module), c);
+        expect(uncached).toBe(c.go);
+        expect(verdict(curves, c)).toBe(uncached);
+        verdicts.add(c.go);
+      }
+    }
+    expect([...verdicts].sort()).toEqual([false, true]);
+  });
+
+  it('more distinct keys than slots, each verified in turn several times, keep Go\'s verdicts', () => {
+    const curves = createWasmCurves(module);
+    const keys = Array.from({ length: curves.verifyKeySlots + 7 }, () => nobleCurves.generateEd25519KeyPair().privateKey);
+    const checks = keys.map((privateKey) => checksUnder(privateKey, 4));
+    for (let round = 0; round < 3; round++) {
+      for (const keyChecks of checks) {
+        for (const c of keyChecks) expect(verdict(curves, c)).toBe(c.go);
+      }
+    }
+  });
+
+  it('a key with no x is refused every time, even when the slot it would take holds a key whose tables accept', () => {
+    const curves = createWasmCurves(module);
+    const seed = random(32);
+    const owner = nobleCurves.ed25519PrivateKeyFromSeed(seed);
+    const message = random(50);
+    expect(curves.ed25519Verify(owner.subarray(32), message, nobleCurves.ed25519Sign(owner, message))).toBe(true);
+    // The owner's key fills the first slot, these the others: the owner's is the next to be taken.
+    for (let i = 1; i < curves.verifyKeySlots; i++) {
+      const other = nobleCurves.generateEd25519KeyPair().privateKey;
+      expect(curves.ed25519Verify(other.subarray(32), message, nobleCurves.ed25519Sign(other, message))).toBe(true);
+    }
+    for (const noX of [bytesLE(2n, 32), bytesLE(2n | (1n << 255n), 32), bytesLE(2n + P, 32)]) {
+      // Signed with the owner's scalar over a hash of the key with no x: the owner's tables,
+      // under those key bytes, would accept it.
+      const forged = nobleCurves.ed25519Sign(privateKeyOf(seed, noX), message);
+      for (let i = 0; i < 4; i++) expect(curves.ed25519Verify(noX, message, forged)).toBe(false);
+    }
+    expect(curves.ed25519Verify(owner.subarray(32), message, nobleCurves.ed25519Sign(owner, message))).toBe(true);
+  });
+
+  it('the encodings of one point (y or y + p, either sign bit when x = 0) each get Go\'s verdict, interleaved', () => {
+    const curves = createWasmCurves(module);
+    const points: Uint8Array[][] = [];
+    // y < 19 leaves room for y + p below 2^255; the y with an x are points of small or mixed order.
+    for (let y = 0n; y < 19n; y++) {
+      if (outcome(() => nobleCurves.edPublicToCurve(bytesLE(y, 32))).includes(':')) continue;
+      points.push([y, y + P, y | (1n << 255n), (y + P) | (1n << 255n)].map((v) => bytesLE(v, 32)));
+    }
+    expect(points.length).toBeGreaterThan(2);
+    const signatures = Array.from({ length: 12 }, (_, i) => {
+      const s = bytesLE(numberLE(random(32)) % L, 32);
+      // R = [S]B is accepted exactly when [k]A is the identity, which k decides for these keys.
+      const r = i % 3 === 2 ? Point.BASE.multiply(numberLE(random(32)) % L).toBytes() : Point.BASE.multiply(numberLE(s) || 1n).toBytes();
+      const signature = new Uint8Array(64);
+      signature.set(r, 0);
+      signature.set(s, 32);
+      return { message: random(20), signature };
+    });
+    const checks = points.map((encodings) =>
+      signatures.map(({ message, signature }) => encodings.map((publicKey) => check(publicKey, message, signature))),
+    );
+    // Some pair of encodings of one point must get different verdicts, or this tells nothing.
+    expect(checks.some((perPoint) => perPoint.some((perSignature) => new Set(perSignature.map((c) => c.go)).size > 1))).toBe(true);
+    for (let round = 0; round < 3; round++) {
+      for (const perPoint of checks) {
+        for (const perSignature of perPoint) {
+          for (const c of perSignature) expect(verdict(curves, c)).toBe(c.go);
+        }
+      }
+    }
+  });
+
+  /** Go's signature of `message` by the secret scalar `s` under the key bytes `publicKey`. */
+  function signWithScalar(s: bigint, publicKey: Uint8Array, message: Uint8Array): Uint8Array {
+    const r = (numberLE(random(32)) % (L - 1n)) + 1n;
+    const rBytes = Point.BASE.multiply(r).toBytes();
+    const k = numberLE(new Uint8Array(createHash('sha512').update(rBytes).update(publicKey).update(message).digest())) % L;
+    const signature = new Uint8Array(64);
+    signature.set(rBytes, 0);
+    signature.set(bytesLE((r + k * s) % L, 32), 32);
+    return signature;
+  }
+
+  it('a key and its negation (the sign bit flipped) each get their own verdicts, interleaved', () => {
+    const curves = createWasmCurves(module);
+    const s = numberLE(random(32)) % L;
+    const publicKey = Point.BASE.multiply(s).toBytes();
+    const negated = flipBit(publicKey, 255);
+    const checks: Check[] = [];
+    for (let i = 0; i < 6; i++) {
+      const message = random(40);
+      checks.push(
+        check(publicKey, message, signWithScalar(s, publicKey, message)),
+        check(negated, message, signWithScalar(L - s, negated, message)),
+        check(negated, message, signWithScalar(s, negated, message)),
+        check(publicKey, message, signWithScalar(L - s, publicKey, message)),
+      );
+    }
+    expect(checks.map((c) => c.go).slice(0, 4)).toEqual([true, true, false, false]);
+    for (let round = 0; round < 3; round++) {
+      for (const c of checks) expect(verdict(curves, c)).toBe(c.go);
+    }
+  });
+
+  it('a key whose slot another key took is verified right again, and so is the key now in its slot', () => {
+    const curves = createWasmCurves(module);
+    const first = checksUnder(nobleCurves.generateEd25519KeyPair().privateKey, 5);
+    for (const c of first) expect(verdict(curves, c)).toBe(c.go);
+    // One key per slot: the last takes the first key's slot.
+    let last: Check[] = [];
+    for (let i = 0; i < curves.verifyKeySlots; i++) {
+      last = checksUnder(nobleCurves.generateEd25519KeyPair().privateKey, 2);
+      for (const c of last) expect(verdict(curves, c)).toBe(c.go);
+    }
+    for (const c of [...last, ...first, ...last, ...first]) expect(verdict(curves, c)).toBe(c.go);
+  });
+});
+
 describe('generated tables', () => {
   it('assembly/ed25519-tables.ts is what build/gen-ed25519-tables.ts writes', () => {
     expect(readFileSync(TABLES_PATH, 'utf8')).toBe(tablesSource());

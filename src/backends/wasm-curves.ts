@@ -5,12 +5,13 @@
  * (browsers, Deno). Same results and same errors as `nobleCurves`: the argument checks and the
  * error messages are those of curves.ts, shared.
  *
- * Memory: the module owns its tables and scratch; this binding writes only the fixed slots and
- * the message region of the I/O window, whose addresses it asks the module for once. The window
- * holds 64 KiB at instantiation and grows (never shrinks) for longer messages, up to
- * `maxIoBytes()` (64 MiB); a longer message is `InputTooLarge`. Views are rebuilt only after a
- * grow. The module zeroes its key slot and scratch after every operation; the binding zeroes the
- * output slot after copying out a secret (a shared secret, an X25519 private key).
+ * Memory: the module owns its tables, its scratch and its cache of verification keys (public
+ * keys only); this binding writes only the fixed slots and the message region of the I/O window,
+ * whose addresses it asks the module for once. The window holds 64 KiB at instantiation and
+ * grows (never shrinks) for longer messages, up to `maxIoBytes()` (64 MiB); a longer message is
+ * `InputTooLarge`. Views are rebuilt only after a grow. The module zeroes its key slot and
+ * scratch after every operation; the binding zeroes the output slot after copying out a secret
+ * (a shared secret, an X25519 private key).
  */
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import {
@@ -42,6 +43,7 @@ interface CurveExports {
   signaturePtr(): number;
   outputPtr(): number;
   messagePtr(): number;
+  verifyKeySlots(): number;
   ed25519PublicKey(): number;
   ed25519Sign(msgLen: number): number;
   ed25519Verify(msgLen: number): number;
@@ -81,6 +83,8 @@ export interface WasmCurves extends CurveProvider {
   readonly ioPtr: number;
   /** The module's whole linear memory, for tests that look for leftover secrets. */
   curveMemory(): Uint8Array;
+  /** How many public keys the module keeps verification tables for, for tests that evict them. */
+  readonly verifyKeySlots: number;
 }
 
 /** A `CurveProvider` on one instance of the compiled curve module; every call is synchronous. */
@@ -205,5 +209,6 @@ export function createWasmCurves(module: WebAssembly.Module): WasmCurves {
     curveMemory() {
       return new Uint8Array(ex.memory.buffer);
     },
+    verifyKeySlots: ex.verifyKeySlots(),
   } satisfies WasmCurves;
 }
