@@ -4,6 +4,7 @@
  */
 import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
 import { setActiveBackend } from './active.ts';
+import { activateCurvesFor } from './curves-select.ts';
 import { noArgon2, type Backend } from './backend.ts';
 import { createJsBackend, jsBackend } from './js/index.ts';
 import {
@@ -29,9 +30,11 @@ export interface InitOptions extends WasmBackendOptions {
 interface BackendSet {
   js: Backend;
   compileArgon2: (() => Promise<WebAssembly.Module>) | null;
+  /** Makes the public-key clients' curves those of the chosen backend; null: no curve code. */
+  activateCurves: ((backend: Backend) => Promise<void>) | null;
 }
 
-const WITH_ARGON2: BackendSet = { js: jsBackend, compileArgon2: compileArgon2Module };
+const WITH_ARGON2: BackendSet = { js: jsBackend, compileArgon2: compileArgon2Module, activateCurves: activateCurvesFor };
 let withoutArgon2: BackendSet | null = null;
 
 let pending: Promise<Backend> | null = null;
@@ -69,7 +72,8 @@ function initFrom(set: BackendSet, options: InitOptions): Promise<Backend> {
   if (pending === null || key !== pendingKey || !serves(pendingSet, set)) {
     pendingKey = key;
     pendingSet = set;
-    const attempt = build(set, options).then((backend) => {
+    const attempt = build(set, options).then(async (backend) => {
+      if (set.activateCurves !== null) await set.activateCurves(backend);
       if (pendingKey === key && pendingSet === set) setActiveBackend(backend);
       return backend;
     });
@@ -97,6 +101,6 @@ export function init(options: InitOptions = {}): Promise<Backend> {
  * stays active.
  */
 export function initWithoutArgon2(options: InitOptions = {}): Promise<Backend> {
-  withoutArgon2 ??= { js: createJsBackend(noArgon2), compileArgon2: null };
+  withoutArgon2 ??= { js: createJsBackend(noArgon2), compileArgon2: null, activateCurves: null };
   return initFrom(withoutArgon2, options);
 }

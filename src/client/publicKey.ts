@@ -5,7 +5,8 @@
  * The symmetric client never imports this module.
  */
 import { E4ErrorCode, e4Error } from '../errors.ts';
-import { nobleCurves, sharedKeyWithC2, type CurveProvider } from '../keys/curves.ts';
+import { currentCurves } from '../keys/activeCurves.ts';
+import { sharedKeyWithC2, type CurveProvider } from '../keys/curves.ts';
 import type { ClientState, PublicKeyMaterial } from '../keys/state.ts';
 import { deriveKeyFromPassword, idFromName, sha3_256 } from '../primitives.ts';
 import type { CommandSpec } from '../protocol/commands.ts';
@@ -128,7 +129,8 @@ export function publicKeyModeOn(curves: CurveProvider): KeyMode {
   };
 }
 
-export const publicKeyMode: KeyMode = publicKeyModeOn(nobleCurves);
+/** The public-key mode on the curves `init()` chose (src/keys/activeCurves.ts). */
+export const publicKeyMode: KeyMode = publicKeyModeOn(currentCurves);
 
 export interface PublicKeyClientConfig extends ClientOptions {
   /** 16-byte client id; it is also the signer id written into this client's messages. */
@@ -174,7 +176,7 @@ export interface PublicKeyPasswordConfig extends ClientOptions {
 export function createPublicKeyClientFromPassword(config: PublicKeyPasswordConfig): E4Client {
   assertName(config.name);
   const seed = deriveKeyFromPassword(config.password);
-  const privateKey = nobleCurves.ed25519PrivateKeyFromSeed(seed);
+  const privateKey = currentCurves.ed25519PrivateKeyFromSeed(seed);
   try {
     return createPublicKeyClient({
       id: idFromName(config.name),
