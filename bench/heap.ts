@@ -16,14 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setActiveBackend } from '../src/backends/active.ts';
 import { init } from '../src/backends/select.ts';
-import * as c2 from '../src/c2.ts';
-import { createPackedResults, unprotectPacked, type PackedMessages } from '../src/client/batch.ts';
-import { createSymmetricClient } from '../src/client/symmetric.ts';
+import { createPackedResults, unprotectPacked } from '../src/client/batch.ts';
+import { packed, symmetricFleet, TOPICS } from './fleet.ts';
 
-const T0 = 1_700_000_000_000;
 export const HEAP_BATCH = 100_000;
 const PAYLOAD = 64;
-const TOPICS = 8;
 
 /** Collections seen since the observer started. */
 let collections = 0;
@@ -32,27 +29,9 @@ export async function heapBytesPerMessage(backend: 'wasm' | 'js'): Promise<numbe
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('the heap probe needs node --expose-gc');
   setActiveBackend(await init({ backend }));
-  const clientKey = c2.generateSymmetricKey();
-  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
-  const topics: string[] = [];
-  for (let t = 0; t < TOPICS; t++) {
-    topics.push('fleet/heap-' + t + '/telemetry');
-    client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[t]), T0), client.controlTopic);
-  }
+  const { client, topics } = symmetricFleet();
   const messages = topics.map((topic) => client.protect(new Uint8Array(PAYLOAD).fill(0x5a), topic));
-  const size = messages[0].length;
-  const batch: PackedMessages = {
-    data: new Uint8Array(HEAP_BATCH * size),
-    offsets: new Uint32Array(HEAP_BATCH + 1),
-    topicIndexes: new Uint32Array(HEAP_BATCH),
-    topics,
-    count: HEAP_BATCH,
-  };
-  for (let i = 0; i < HEAP_BATCH; i++) {
-    batch.data.set(messages[i % TOPICS], i * size);
-    batch.offsets[i + 1] = (i + 1) * size;
-    batch.topicIndexes[i] = i % TOPICS;
-  }
+  const batch = packed(Array.from({ length: HEAP_BATCH }, (_, i) => messages[i % TOPICS]), topics, (i) => i % TOPICS);
   const out = new Uint8Array(batch.data.length);
   const results = createPackedResults(HEAP_BATCH);
   // Warm: compiled code, topic cache, the scratch arrays at their full size.

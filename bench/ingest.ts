@@ -32,21 +32,17 @@ import { createNativeCurves } from '../src/backends/native-curves.ts';
 import { initNative, type NativeThresholds } from '../src/backends/native-init.ts';
 import { init } from '../src/backends/select.ts';
 import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
-import * as c2 from '../src/c2.ts';
-import { createPackedResults, unprotectPacked, type PackedMessages } from '../src/client/batch.ts';
-import { HEAP_BATCH, heapBytesPerMessageInChild } from './heap.ts';
-import { E4Client } from '../src/client/client.ts';
-import { publicKeyModeOn } from '../src/client/publicKey.ts';
-import { createSymmetricClient } from '../src/client/symmetric.ts';
+import { createPackedResults, unprotectPacked } from '../src/client/batch.ts';
 import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
+import { packed, publicKeyFleet, symmetricFleet, TOPICS } from './fleet.ts';
+import { HEAP_BATCH, heapBytesPerMessageInChild } from './heap.ts';
+import { poolRows } from './pool.ts';
 import { RESULTS_DIR, opsOf, writeReport, type Row, type Target } from './report.ts';
 
 const quick = process.argv.includes('--quick');
 const TIME_MS = quick ? 60 : 400;
 const SIZES = [64, 256, 1024, 16384];
 const PK_SIZE = 256;
-const TOPICS = 8;
-const T0 = 1_700_000_000_000;
 /** Payload bytes per timed call: the batch holds about this much, and at least MIN_BATCH messages. */
 const BATCH_BYTES = 256 * 1024;
 const MIN_BATCH = 16;
@@ -124,13 +120,7 @@ function symmetricGroup(size: number): string {
 const PK_GROUP = `public-key ${PK_SIZE} B`;
 
 async function symmetricBenches(backend: BackendName): Promise<void> {
-  const clientKey = c2.generateSymmetricKey();
-  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
-  const topics: string[] = [];
-  for (let t = 0; t < TOPICS; t++) {
-    topics.push('fleet/site-' + t + '/telemetry');
-    client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[t]), T0), client.controlTopic);
-  }
+  const { client, topics } = symmetricFleet();
   for (const size of SIZES) {
     const count = Math.max(MIN_BATCH, Math.floor(BATCH_BYTES / size));
     const payload = new Uint8Array(size).fill(0x5a);
@@ -153,33 +143,11 @@ async function symmetricBenches(backend: BackendName): Promise<void> {
   client.destroy();
 }
 
-/** A public-key client whose signatures are checked by `curves`, with its own key as a peer's. */
-function publicKeyClient(curves: CurveProvider): { client: E4Client; topic: string; messages: Uint8Array[] } {
-  const id = c2.generateId();
-  const keys = c2.generateEd25519KeyPair();
-  const c2Keys = c2.generateX25519KeyPair();
-  const client = new E4Client(
-    publicKeyModeOn(curves),
-    {
-      id,
-      topicKeys: {},
-      key: { keyType: 1, privateKey: keys.privateKey, signerId: id, c2PublicKey: c2Keys.publicKey, pubKeys: {} },
-      receivingTopic: 'e4/' + Buffer.from(id).toString('hex'),
-    },
-    { clock: () => T0 },
-  );
-  const shared = c2.sharedKeyForClient(c2Keys.privateKey, keys.publicKey);
-  const topic = 'fleet/signed/telemetry';
-  client.unprotect(c2.protectCommand(shared, c2.cmdSetPubKey(keys.publicKey, { id }), T0), client.controlTopic);
-  client.unprotect(c2.protectCommand(shared, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topic), T0), client.controlTopic);
+async function publicKeyBenches(backend: BackendName, curves: CurveProvider, curvesName: string): Promise<void> {
+  const { client, topic } = publicKeyFleet(curves);
   const payload = new Uint8Array(PK_SIZE).fill(0x5a);
   const messages: Uint8Array[] = [];
   for (let i = 0; i < PK_BATCH; i++) messages.push(client.protect(payload, topic));
-  return { client, topic, messages };
-}
-
-async function publicKeyBenches(backend: BackendName, curves: CurveProvider, curvesName: string): Promise<void> {
-  const { client, topic, messages } = publicKeyClient(curves);
   await measure(PK_GROUP, `${backend} single (verify: ${curvesName})`, PK_SIZE, PK_BATCH, () => {
     for (let i = 0; i < PK_BATCH; i++) client.unprotect(messages[i], topic);
   });
@@ -190,19 +158,6 @@ async function publicKeyBenches(backend: BackendName, curves: CurveProvider, cur
     if (unprotectPacked(client, batch, out, results) !== PK_BATCH) throw new Error('batch failed');
   });
   client.destroy();
-}
-
-/** `messages` laid out back to back, message i on `topics[topicOf(i)]`. */
-function packed(messages: readonly Uint8Array[], topics: string[], topicOf: (i: number) => number): PackedMessages {
-  const offsets = new Uint32Array(messages.length + 1);
-  for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
-  const data = new Uint8Array(offsets[messages.length]);
-  const topicIndexes = new Uint32Array(messages.length);
-  for (let i = 0; i < messages.length; i++) {
-    data.set(messages[i], offsets[i]);
-    topicIndexes[i] = topicOf(i);
-  }
-  return { data, offsets, topicIndexes, topics, count: messages.length };
 }
 
 // ---- thresholds for `auto` ----
@@ -299,6 +254,12 @@ async function main(): Promise<void> {
     await symmetricBenches(backend);
     await publicKeyBenches(backend, ...curvesOf[backend]);
   }
+  // The pool against `unprotectPacked` on one core, measured in turns in the same rounds.
+  console.log('\ningestion pool, 1 and 2 workers, against one core:');
+  for (const backend of ['wasm', 'native'] as const) {
+    const poolRun = await poolRows({ backend, thresholds: backend === 'native' ? thresholds : undefined, name: backend, quick, log: console.log });
+    rows.push(...poolRun.map((r) => (r.impl.endsWith(' packed') ? { ...r, impl: `${backend} batch (pool's run)` } : r)));
+  }
 
   // The Go client's rows, one per group, as the reference of every ratio.
   for (const size of SIZES) {
@@ -319,7 +280,13 @@ async function main(): Promise<void> {
     { what: 'symmetric 256 B batch (best backend) / Go', ratio: ratio(symmetricGroup(256), ' batch'), bound: 1.5, kind: 'atLeast' },
     { what: 'symmetric 256 B single (best backend) / Go', ratio: ratio(symmetricGroup(256), ' single'), bound: 1.0, kind: 'atLeast' },
     { what: 'symmetric 16 KiB native batch / Go', ratio: ratio(symmetricGroup(16384), 'native batch'), bound: 1.0, kind: 'atLeast' },
-    { what: 'public-key 256 B native single / Go', ratio: ratio(PK_GROUP, 'native single'), bound: 0.6, kind: 'atLeast' },
+    { what: 'public-key 256 B single (best backend) / Go', ratio: ratio(PK_GROUP, ' single'), bound: 0.6, kind: 'atLeast' },
+    {
+      what: 'symmetric 256 B wasm pool ×2 / one core (same rounds)',
+      ratio: opsOf(rows, symmetricGroup(256), 'wasm pool ×2') / opsOf(rows, symmetricGroup(256), "wasm batch (pool's run)"),
+      bound: 1.8,
+      kind: 'atLeast',
+    },
   ];
   writeReport('ingest', 'Ingestion: unprotect messages/s, single call and batch, per backend', rows, go.label, targets);
   writeFileSync(join(RESULTS_DIR, 'ingest.svg'), lineChartSvg(rows) + '\n');

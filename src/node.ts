@@ -10,6 +10,13 @@ export { checkNativeThresholds, initNative, readNativeThresholds, type InitNativ
 export type { NativeBackend } from './backends/native.ts';
 export { nativeCurves, type NativeCurves } from './backends/native-curves.ts';
 
+// Ingestion on every core: worker threads holding the client's keys, batches in shared memory.
+export { createIngestPool, type IngestPool } from './pool/pool.ts';
+export type { IngestPoolOptions } from './pool/options.ts';
+export type { PoolBackend } from './pool/messages.ts';
+export type { IngestBatch } from './pool/batchWriter.ts';
+export type { IngestResults } from './pool/results.ts';
+
 // MQTT: the E4 client over mqtt.js, the C2 side with acknowledged commands and lossless key
 // rotation, the gateway, and an embedded broker. mqtt.js and aedes load only when a connection or
 // a broker starts.

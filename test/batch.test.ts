@@ -17,14 +17,13 @@ import {
 } from '../src/client/batch.ts';
 import type { E4Client } from '../src/client/client.ts';
 import { createPublicKeyClient } from '../src/client/publicKey.ts';
-import { createSymmetricClient } from '../src/client/symmetric.ts';
 import { E4ErrorCode, isE4Error } from '../src/errors.ts';
 import { aesSivSeal } from '../src/primitives.ts';
 import { openSymmetricPacked } from '../src/protocol/messages.ts';
 import { sivOpenEachPacked, type PackedSivBatch } from '../src/backends/backend.ts';
 import { openedByValue, packSiv } from './packed.ts';
 import { BACKENDS, useBackend } from './backends.ts';
-import { fixedClock, symClient, topicTable } from './clients.ts';
+import { fixedClock, randomBytes, symClient, topicTable, transitionFleet } from './clients.ts';
 import { hex, readVectors } from './vectors.ts';
 
 const T0 = 1_700_000_000_000;
@@ -47,39 +46,14 @@ function plain(results: BatchResult[]): unknown[] {
   return results.map((r) => (r.ok ? { ok: true, payload: Array.from(r.payload) } : r));
 }
 
-function randomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
-  return bytes;
-}
 
 describe.each(BACKENDS)('batch unprotect on %s', (backend) => {
   const handle = useBackend(backend);
 
-  /** A symmetric client with `topicCount` topics, one rotated (its old key still in transition). */
+  /** The shared fleet (test/clients.ts), with its future message as a list. */
   function fleet(topicCount: number) {
-    const clock = fixedClock(T0);
-    const clientKey = c2.generateSymmetricKey();
-    const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: clock.read });
-    const command = (cmd: Uint8Array) => client.unprotect(c2.protectCommand(clientKey, cmd, clock.now), client.controlTopic);
-    const topics: string[] = [];
-    for (let i = 0; i < topicCount; i++) {
-      topics.push('fleet/' + i + '/telemetry');
-      command(c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[i]));
-    }
-    // Messages under topic 0's first key, then its rotation: they are now old-key messages.
-    const oldKeyMessages = [1, 16, 100].map((n) => client.protect(randomBytes(n), topics[0]));
-    clock.now += 60_000;
-    command(c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[0]));
-    // Messages from ten minutes and a second ago: stale once the clock has moved on.
-    const staleAt = clock.now - 600_000 - 1000;
-    const now = clock.now;
-    clock.now = staleAt;
-    const staleMessages = [8, 64].map((n) => client.protect(randomBytes(n), topics[1 % topicCount]));
-    clock.now = now + 1000;
-    const futureMessages = [client.protect(randomBytes(5), topics[0])];
-    clock.now = now;
-    return { clock, client, clientKey, command, topics, oldKeyMessages, staleMessages, futureMessages };
+    const f = transitionFleet(Math.max(3, topicCount), T0);
+    return { ...f, topics: f.topics.slice(0, topicCount), futureMessages: [f.futureMessage] };
   }
 
   /** One message of kind `kind` (0–9) on one of the fleet's topics; `pick` chooses among equals. */

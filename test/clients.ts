@@ -1,5 +1,7 @@
 /** Clients built from vector fields, for the protocol suites. */
+import * as c2 from '../src/c2.ts';
 import { E4Client } from '../src/client/client.ts';
+import { createSymmetricClient } from '../src/client/symmetric.ts';
 import { publicKeyMode } from '../src/client/publicKey.ts';
 import { symmetricMode } from '../src/client/symmetric.ts';
 import { nobleCurves } from '../src/keys/curves.ts';
@@ -57,4 +59,40 @@ export function pkClient(opts: {
     receivingTopic: 'e4/' + toHex(id),
   };
   return new E4Client(publicKeyMode, state, { clock: opts.nowMs });
+}
+
+/** Random bytes of any length (getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(length, i + 65536)));
+  return bytes;
+}
+
+/**
+ * A symmetric server at `startMs` with `topicCount` topics (at least 3), topic 0 rotated a
+ * minute ago, and messages of every timing: under topic 0's old key (still in transition),
+ * stale (ten minutes and a second old, on topic 1), from the future (a second ahead, on topic 2),
+ * and a command to send it (ResetTopics).
+ */
+export function transitionFleet(topicCount: number, startMs: number) {
+  const clock = fixedClock(startMs);
+  const clientKey = c2.generateSymmetricKey();
+  const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: clock.read });
+  const command = (cmd: Uint8Array) => client.unprotect(c2.protectCommand(clientKey, cmd, clock.now), client.controlTopic);
+  const topics: string[] = [];
+  for (let i = 0; i < topicCount; i++) {
+    topics.push('fleet/' + i + '/telemetry');
+    command(c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[i]));
+  }
+  const oldKeyMessages = [1, 16, 100, 300].map((n) => client.protect(randomBytes(n), topics[0]));
+  clock.now += 60_000;
+  command(c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[0]));
+  const now = clock.now;
+  clock.now = now - 600_000 - 1000;
+  const staleMessages = [8, 64].map((n) => client.protect(randomBytes(n), topics[1]));
+  clock.now = now + 1000;
+  const futureMessage = client.protect(randomBytes(5), topics[2]);
+  clock.now = now;
+  const commandMessage = c2.protectCommand(clientKey, c2.cmdResetTopics(), clock.now);
+  return { clock, clientKey, client, command, topics, oldKeyMessages, staleMessages, futureMessage, commandMessage };
 }

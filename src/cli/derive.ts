@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { e4Error, type E4ErrorCode } from '../errors.ts';
 import { deriveKeyFromPassword } from '../primitives.ts';
+import { workerScript } from '../workerScript.ts';
 import { validatePassword } from '../validate.ts';
 
 export interface ProgressStream {
@@ -53,22 +54,6 @@ export async function withSpinner<T>(
   }
 }
 
-function workerUrl(): { url: URL; execArgv: string[] | undefined } {
-  const here = import.meta.url;
-  // Run from source (tsx), the worker is TypeScript too and needs the same loader.
-  if (here.endsWith('.ts')) return { url: new URL('./deriveWorker.ts', here), execArgv: ['--import', tsxLoader()] };
-  return { url: new URL('./deriveWorker.js', here), execArgv: undefined };
-}
-
-/** tsx as this module resolves it, so the worker finds it whatever the working directory. */
-function tsxLoader(): string {
-  try {
-    return import.meta.resolve('tsx');
-  } catch {
-    return 'tsx';
-  }
-}
-
 type WorkerAnswer = { key: Uint8Array } | { code: E4ErrorCode; message: string };
 
 /** The derivation in a worker thread; rejects with the E4Error the derivation gives. */
@@ -76,7 +61,7 @@ export function deriveInWorker(password: string): Promise<Uint8Array> {
   // Refused at once, without starting a worker, when E4 would refuse it.
   const invalid = validatePassword(password);
   if (invalid !== null) return Promise.reject(invalid);
-  const { url, execArgv } = workerUrl();
+  const { url, execArgv } = workerScript(import.meta.url, 'deriveWorker');
   return new Promise((resolve, reject) => {
     let worker: Worker;
     let answered = false;

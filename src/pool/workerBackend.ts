@@ -1,0 +1,28 @@
+/**
+ * What a pool worker computes with: the backend it initialises, and in public-key mode the key
+ * mode on the curves that go with that backend (WebAssembly's own curve module, @noble/curves
+ * for pure JS, node:crypto for native), all of which give the Go client's verdicts.
+ */
+import { initNative, type NativeThresholds } from '../backends/native-init.ts';
+import { nativeCurves } from '../backends/native-curves.ts';
+import { init } from '../backends/select.ts';
+import { compileCurveModule, createWasmCurves } from '../backends/wasm-curves.ts';
+import type { KeyMode } from '../client/mode.ts';
+import { publicKeyModeOn } from '../client/publicKey.ts';
+import { symmetricMode } from '../client/symmetric.ts';
+import { nobleCurves, type CurveProvider } from '../keys/curves.ts';
+import type { PoolBackend } from './messages.ts';
+
+/** Initialises `backend` in this thread; the key mode a client of the pool's mode runs on. */
+export async function prepareWorker(backend: PoolBackend, thresholds: NativeThresholds | undefined, publicKey: boolean): Promise<KeyMode> {
+  if (backend === 'native') await initNative({ thresholds });
+  else await init({ backend });
+  return publicKey ? publicKeyModeOn(await curvesFor(backend)) : symmetricMode;
+}
+
+/** The curves that go with `backend` (bench/pool.ts checks signatures on the main thread with them too). */
+export async function curvesFor(backend: PoolBackend): Promise<CurveProvider> {
+  if (backend === 'native') return nativeCurves;
+  if (backend === 'wasm') return createWasmCurves(await compileCurveModule());
+  return nobleCurves;
+}
