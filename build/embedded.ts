@@ -20,7 +20,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { checkEspruinoScript } from './espruino-check.ts';
+import * as acorn from 'acorn';
+import { bareReturns, checkEspruinoScript } from './espruino-check.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const EMBEDDED_ENTRY = join(ROOT, 'src', 'embedded', 'index.ts');
@@ -239,12 +240,28 @@ export async function bundleEs5(entry: string, minify = true, codeOnly = false):
   return { code: result.outputFiles[0].text, inputs, bytesByModule };
 }
 
+/**
+ * Ends with `;` each `return` Espruino cannot parse (`bareReturns`): the minifier writes
+ * `if(x)return}` for an early return at the end of a function.
+ */
+function terminateBareReturns(code: string): string {
+  const program = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }) as acorn.Node & Record<string, any>;
+  const ends = bareReturns(program, code);
+  let out = '';
+  let from = 0;
+  for (const at of ends) {
+    out += code.slice(from, at) + ';';
+    from = at;
+  }
+  return out + code.slice(from);
+}
+
 /** The embedded build's text. Throws when a forbidden module is reached. */
 export async function buildEmbedded(minify = true): Promise<Es5Bundle & { text: string }> {
   const bundle = await bundleEs5(EMBEDDED_ENTRY, minify, true);
   const reached = bundle.inputs.filter((p) => FORBIDDEN_INPUTS.some((re) => re.test(p)));
   if (reached.length > 0) throw new Error('the embedded build reaches ' + reached.join(', '));
-  return { ...bundle, text: PRELUDE + '\n' + OPEN + bundle.code + CLOSE + '\n' };
+  return { ...bundle, text: terminateBareReturns(PRELUDE + '\n' + OPEN + bundle.code + CLOSE + '\n') };
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,9 @@
  *    invoked functions, `new`, and functions passed as arguments to such calls, which are
  *    assumed to be called then), and then checks every function body on its own, top to bottom;
  *  - labels (Espruino has no labelled break or continue);
+ *  - a `return` without a value, without a semicolon, as the whole body of an `if`, `else` or
+ *    loop and just before a `}` (`if(x)return}`): Espruino reports "Unexpected end of Input"
+ *    when it runs the function (`bareReturns` finds them, build/embedded.ts ends them with `;`);
  *  - `Math.imul` anywhere but after the polyfill, which must come first when it is used;
  *  - `.slice(` except on an expression that is plainly a string (a string literal, a `+` with
  *    one, `String(…)` or `….toString(…)`): a typed array's `.slice` returns a plain Array there;
@@ -330,6 +333,28 @@ function isImulPolyfill(statement: Node): boolean {
   return false;
 }
 
+/**
+ * Where `program` has a `return` Espruino cannot parse: no value, no semicolon, not in a block,
+ * right before a `}`. The offsets are those just after each such `return`.
+ */
+export function bareReturns(program: Node, code: string): number[] {
+  const ends: number[] = [];
+  (function walk(node: Node, parent: Node | null): void {
+    if (
+      node.type === 'ReturnStatement' &&
+      node.argument === null &&
+      parent !== null &&
+      parent.type !== 'BlockStatement' &&
+      code.slice(node.start, node.end) === 'return' &&
+      /^\s*\}/.test(code.slice(node.end))
+    ) {
+      ends.push(node.end);
+    }
+    for (const child of children(node)) walk(child, node);
+  })(program, null);
+  return ends;
+}
+
 /** Every way `code` departs from what Espruino runs; none when it is fit. */
 export function checkEspruinoScript(code: string): Violation[] {
   const violations: Violation[] = [];
@@ -343,6 +368,7 @@ export function checkEspruinoScript(code: string): Violation[] {
     return [{ rule: 'es5', message: 'does not parse as ECMAScript 5: ' + (e as Error).message, at: (e as { pos?: number }).pos ?? 0 }];
   }
 
+  for (const at of bareReturns(program, code)) report('bare-return', '"return" right before "}" outside a block', at);
   const polyfillIndex = program.body.findIndex(isImulPolyfill);
   const polyfill = polyfillIndex >= 0 ? (program.body[polyfillIndex] as Node) : null;
 

@@ -151,6 +151,9 @@ describe('the Espruino check catches what it refuses', () => {
     ['new before the declaration', 'new C(); function C() {}', 'declaration-order'],
     ['a function in a var, called before a var it reads', 'var cb = function () { return w; }; cb(); var w = 1;', 'declaration-order'],
     ['a label', 'a: for (;;) { break a; }', 'label'],
+    ['a bare return as an if body before "}"', 'function f(r) { if (r) return }', 'bare-return'],
+    ['a bare return in an else before "}"', 'function f(r) { if (r) return; else return }', 'bare-return'],
+    ['a bare return as a loop body before "}"', 'function f(r) { while (r) return }', 'bare-return'],
     ['Math.imul without the polyfill', 'var z = Math.imul(3, 5);', 'imul'],
     ['Math.imul before the polyfill', 'var z = Math.imul(3, 5); Math.imul || (Math.imul = function () { return 0; });', 'imul'],
     ['.slice( on a typed array', 'var a = new Uint8Array(3); a.slice(1);', 'slice'],
@@ -182,6 +185,7 @@ describe('the Espruino check catches what it refuses', () => {
     ['Math.imul after the polyfill', 'Math.imul || (Math.imul = function (a, b) { return 0; }); var z = Math.imul(3, 5);'],
     ["Espruino's regular expressions", 'var r = /^invalid [A-Za-z0-9]+ length$/, s = /[^\\x20-\\x7e]/g, t = /[\\r\\n]/g;'],
     ['a property named like a missing global', 'var o = { Map: 1 }; o.Set = 2;'],
+    ['returns Espruino parses', 'function f(r) { if (r) return; while (r) { return } return }'],
   ])('accepts %s', (_what, code) => {
     expect(checkEspruinoScript(code)).toEqual([]);
   });
