@@ -28,6 +28,8 @@ export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type 
 export {
   unprotectBatch,
   unprotectPacked,
+  protectPacked,
+  protectedBytes,
   createPackedResults,
   batchErrorCode,
   type BatchResult,

@@ -12,6 +12,8 @@ export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type 
 export {
   unprotectBatch,
   unprotectPacked,
+  protectPacked,
+  protectedBytes,
   createPackedResults,
   batchErrorCode,
   type BatchResult,

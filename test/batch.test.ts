@@ -10,6 +10,8 @@ import * as c2 from '../src/c2.ts';
 import {
   batchErrorCode,
   createPackedResults,
+  protectedBytes,
+  protectPacked,
   unprotectBatch,
   unprotectPacked,
   type BatchResult,
@@ -350,6 +352,39 @@ describe.each(BACKENDS)('batch unprotect on %s', (backend) => {
       expect(plain(got)).toEqual(plain(expected));
       expect(read).toBe(expected.filter((r) => r.ok).length);
     }
+  });
+
+  it('protectPacked protects each payload as protect does, and unprotectPacked reads them back', () => {
+    const f = fleet(3);
+    const payloads = [new Uint8Array([1]), new Uint8Array(0), randomBytes(300), new Uint8Array([4, 5]), randomBytes(17)];
+    const topicIdx = [0, 1, 2, 3, 1];
+    const topicList = [...f.topics, 'no/key/here'];
+    const batch = packMessages(payloads, topicIdx, topicList);
+    const out = new Uint8Array(protectedBytes(f.client, batch));
+    expect(out.length).toBe(batch.offsets[batch.count] + 24 * payloads.length);
+    const results = createPackedResults(payloads.length);
+    expect(protectPacked(f.client, batch, out, results)).toBe(3);
+    expect(Array.from(results.status, (s) => batchErrorCode(s))).toEqual([
+      null,
+      E4ErrorCode.EmptyPayload,
+      null,
+      E4ErrorCode.TopicKeyNotFound,
+      null,
+    ]);
+    const ok = [0, 2, 4];
+    for (const i of ok) {
+      expect(results.starts[i]).toBe(batch.offsets[i] + 24 * i);
+      const message = out.slice(results.starts[i], results.ends[i]);
+      expect(f.client.unprotect(message, topicList[topicIdx[i]])).toEqual({ kind: 'message', payload: payloads[i] });
+    }
+    // Read back in one batch.
+    const sealed = packMessages(ok.map((i) => out.slice(results.starts[i], results.ends[i])), ok.map((i) => topicIdx[i]), topicList);
+    const back = createPackedResults(3);
+    const opened = new Uint8Array(sealed.data.length);
+    expect(unprotectPacked(f.client, sealed, opened, back)).toBe(3);
+    ok.forEach((i, j) => expect(opened.slice(back.starts[j], back.ends[j])).toEqual(payloads[i]));
+    // `out` one byte short is refused before anything is protected.
+    expect(() => protectPacked(f.client, batch, out.subarray(1), results)).toThrow(expect.objectContaining({ code: E4ErrorCode.InvalidArgument }));
   });
 
   it('refuses a malformed packed batch before reading anything', () => {

@@ -5,13 +5,13 @@
  *
  * Two forms over one implementation: `unprotectPacked` reads messages laid out back to back and
  * answers in typed arrays, allocating nothing per message; `unprotectBatch` takes an array of
- * messages and answers with one result object per message.
+ * messages and answers with one result object per message. `protectPacked` is the way back.
  */
 import { BATCH_OK, batchStatusOf, codeOfBatchStatus } from '../batchStatus.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { timestampFaultAt } from '../protocol/clock.ts';
 import { checkSymmetricKey, openSymmetric, openSymmetricPacked } from '../protocol/messages.ts';
-import { ID_LEN, SYM_OVERHEAD, TAG_LEN, TIMESTAMP_LEN } from '../protocol/sizes.ts';
+import { ID_LEN, PK_OVERHEAD, SYM_OVERHEAD, TAG_LEN, TIMESTAMP_LEN } from '../protocol/sizes.ts';
 import { previousTopicKey } from '../protocol/transition.ts';
 import { assertBytes, type BytesLike } from '../utils.ts';
 import type { BatchParts, E4Client } from './client.ts';
@@ -234,8 +234,48 @@ function unprotectEach(client: E4Client, batch: PackedMessages, out: Uint8Array,
   return read;
 }
 
+/**
+ * Protects many payloads in one call: payload i is `batch.data[offsets[i], offsets[i + 1])`, for
+ * `topics[topicIndexes[i]]`, each as `client.protect` would (its topic's key, timestamped now).
+ * Message i goes to `out` from `offsets[i] + i × overhead`, overhead being 24 bytes in symmetric
+ * mode and 104 in public-key mode (`protectedBytes` gives the room `out` needs); `results` says
+ * where each lies, or the number of its error code (a topic without a key, an empty symmetric
+ * payload); one refused payload never fails the others. Returns how many were protected.
+ */
+export function protectPacked(client: E4Client, batch: PackedMessages, out: Uint8Array, results: PackedResults): number {
+  const overhead = overheadOf(client);
+  checkPacked(batch, out, results, overhead);
+  const { data, offsets, topicIndexes, topics, count } = batch;
+  const { status, starts, ends } = results;
+  let done = 0;
+  for (let i = 0; i < count; i++) {
+    const at = offsets[i] + i * overhead;
+    starts[i] = at;
+    ends[i] = at;
+    try {
+      const message = client.protect(data.subarray(offsets[i], offsets[i + 1]), topics[topicIndexes[i]]);
+      out.set(message, at);
+      ends[i] = at + message.length;
+      status[i] = BATCH_OK;
+      done++;
+    } catch (e) {
+      status[i] = statusOf(e);
+    }
+  }
+  return done;
+}
+
+/** The bytes `out` needs for `protectPacked` of `batch` on `client`. */
+export function protectedBytes(client: E4Client, batch: PackedMessages): number {
+  return batch.offsets[batch.count] + batch.count * overheadOf(client);
+}
+
+function overheadOf(client: E4Client): number {
+  return client.batchParts().modeName === 'symmetric' ? SYM_OVERHEAD : PK_OVERHEAD;
+}
+
 /** `InvalidArgument` for a batch whose layout would make a message read outside its bytes. */
-function checkPacked(batch: PackedMessages, out: Uint8Array, results: PackedResults): void {
+function checkPacked(batch: PackedMessages, out: Uint8Array, results: PackedResults, overhead = 0): void {
   const fail = (what: string): never => {
     throw e4Error(E4ErrorCode.InvalidArgument, 'packed batch: ' + what);
   };
@@ -258,11 +298,12 @@ function checkPacked(batch: PackedMessages, out: Uint8Array, results: PackedResu
   }
   const total = offsets[count];
   if (total > data.length) fail('offsets reach ' + total + ' bytes, "data" holds ' + data.length);
-  if (out.length < total) fail('"out" expected at least ' + total + ' bytes, got ' + out.length);
+  const room = total + count * overhead;
+  if (out.length < room) fail('"out" expected at least ' + room + ' bytes, got ' + out.length);
   if (out.buffer === data.buffer) {
     const outStart = out.byteOffset;
     const dataStart = data.byteOffset;
-    if (outStart < dataStart + total && dataStart < outStart + total) fail('"out" overlaps "data"');
+    if (outStart < dataStart + total && dataStart < outStart + room) fail('"out" overlaps "data"');
   }
 }
 
