@@ -25,17 +25,8 @@ export { E4_ARGON2, HASH_LEN, ID_LEN, KEY_LEN } from './protocol/sizes.ts';
 
 // The protocol: clients of both modes, the C2 side, stores.
 export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
-export {
-  unprotectBatch,
-  unprotectPacked,
-  protectPacked,
-  protectedBytes,
-  createPackedResults,
-  batchErrorCode,
-  type BatchResult,
-  type PackedMessages,
-  type PackedResults,
-} from './client/batch.ts';
+// Batches for ingestion: unprotectPacked, unprotectBatch, protectPacked and their types.
+export * from './client/batch.ts';
 export {
   createSymmetricClient,
   createSymmetricClientFromPassword,

@@ -9,17 +9,8 @@
  */
 export { initWithoutArgon2 as init, type BackendChoice, type InitOptions } from './backends/select.ts';
 export { E4Client, TOPIC_CACHE_LIMIT, type ClientOptions, type LoadSource, type UnprotectResult } from './client/client.ts';
-export {
-  unprotectBatch,
-  unprotectPacked,
-  protectPacked,
-  protectedBytes,
-  createPackedResults,
-  batchErrorCode,
-  type BatchResult,
-  type PackedMessages,
-  type PackedResults,
-} from './client/batch.ts';
+// Batches for ingestion: unprotectPacked, unprotectBatch, protectPacked and their types.
+export * from './client/batch.ts';
 export { createSymmetricClient, loadSymmetricClient, type SymmetricClientConfig } from './client/symmetric.ts';
 export {
   cmdRemoveTopic,
