@@ -146,10 +146,18 @@ const substitute: esbuild.Plugin = {
 };
 
 /**
- * On the board an error's message is its code: each `e4Error(code, message)` loses its message
- * argument, and the factory then uses the code (src/errors.ts). That leaves out the message
- * strings and their formatting, about 2.8 KB, while `code`, the stable part, stays. A message
- * argument only formats text; one that assigns anything fails the build rather than be dropped.
+ * The error factories of the sources whose arguments, from the index given on, only format
+ * their message: `e4Error(code, message)` and the state codec's `stateError(message)` and
+ * `jsonSyntaxError(offset, what)`.
+ */
+const MESSAGE_ARGUMENTS: Record<string, number> = { e4Error: 1, stateError: 0, jsonSyntaxError: 0 };
+
+/**
+ * On the board an error's message is its code: calls to the factories of MESSAGE_ARGUMENTS lose
+ * their message arguments, and `e4Error` then uses the code (src/errors.ts). That leaves out the
+ * message strings and their formatting, about 3 KB, while `code`, the stable part, stays. A
+ * message argument only formats text; one that assigns anything fails the build rather than be
+ * dropped.
  */
 function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile) => ts.SourceFile {
   const assigns = (node: ts.Node): boolean =>
@@ -160,10 +168,13 @@ function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile
       (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) ||
     ts.forEachChild(node, assigns) === true;
   const visit = (node: ts.Node): ts.Node => {
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'e4Error' && node.arguments.length === 2) {
-      if (assigns(node.arguments[1])) throw new Error('an e4Error message assigns: ' + node.arguments[1].getText());
-      const code = ts.visitNode(node.arguments[0], visit) as ts.Expression;
-      return context.factory.updateCallExpression(node, node.expression, node.typeArguments, [code]);
+    const from = ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? MESSAGE_ARGUMENTS[node.expression.text] : undefined;
+    if (from !== undefined && ts.isCallExpression(node) && node.arguments.length > from) {
+      for (const dropped of node.arguments.slice(from)) {
+        if (assigns(dropped)) throw new Error('an error message argument assigns: ' + dropped.getText());
+      }
+      const kept = node.arguments.slice(0, from).map((a) => ts.visitNode(a, visit) as ts.Expression);
+      return context.factory.updateCallExpression(node, node.expression, node.typeArguments, kept);
     }
     return ts.visitEachChild(node, visit, context);
   };

@@ -9,7 +9,7 @@
 import { ED25519_PRIVATE_KEY_LEN, ED25519_PUBLIC_KEY_LEN, ID_LEN, X25519_KEY_LEN } from '../protocol/sizes.ts';
 import { toBase64 } from '../utils.ts';
 import { checkBytes, checkTable, fieldIndex, readBytes, readTable, writeTable, type KeyMaterialCodec } from './e4goJsonState.ts';
-import { invalid } from './e4goJsonSyntax.ts';
+import { stateError } from './e4goJsonSyntax.ts';
 import type { ByteTable, PublicKeyMaterial } from './state.ts';
 
 /** The struct's fields in the order e4go writes them; the first three are []byte. */
@@ -43,7 +43,7 @@ export const publicKeyCodec: KeyMaterialCodec<PublicKeyMaterial> = {
         // encoding/json decodes a repeated map field into the map it already holds: the entries merge.
         if (pubKeys === null) pubKeys = {};
         readTable(member, where, pubKeys);
-      } else throw invalid('"' + where + '" is a ' + member.kind + ', not an object');
+      } else throw stateError('"' + where + '" is a ' + member.kind + ', not an object');
     }
     return { keyType: 1, privateKey: bytes[0], signerId: bytes[1], c2PublicKey: bytes[2], pubKeys: pubKeys };
   },

@@ -23,7 +23,7 @@
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { ID_LEN, KEY_LEN } from '../protocol/sizes.ts';
 import { fromBase64, HEX_DIGITS, isAllZero, toBase64 } from '../utils.ts';
-import { invalid, parseFirstValue, shown, type JsonValue } from './e4goJsonSyntax.ts';
+import { stateError, parseFirstValue, shown, type JsonValue } from './e4goJsonSyntax.ts';
 import type { ByteTable, ClientState, KeyMaterial, SymmetricKeyMaterial } from './state.ts';
 
 /** How the material of one key type is checked and written. */
@@ -48,7 +48,7 @@ export interface ByKeyType<T> {
 
 function forKeyType<T>(table: ByKeyType<T>, keyType: 0 | 1): T {
   const entry = table[keyType];
-  if (entry === undefined) throw invalid('a public-key state: this build has no public-key client');
+  if (entry === undefined) throw stateError('a public-key state: this build has no public-key client');
   return entry;
 }
 
@@ -68,37 +68,37 @@ function isHexId(name: string): boolean {
 export function checkTableName(name: string, where: string): void {
   // Deviation: Go reads any name into TopicKeys and any hex into PubKeys (upper case too), but it
   // looks names up as lower-case hex of 16 bytes, so any other name is a key it never finds.
-  if (!isHexId(name)) throw invalid('"' + where + '" name ' + shown(name) + ' is not lower-case hex of 16 bytes');
+  if (!isHexId(name)) throw stateError('"' + where + '" name ' + shown(name) + ' is not lower-case hex of 16 bytes');
 }
 
 /** A byte string of `length` bytes, and not all zero when `nonZero`. */
 export function checkBytes(value: unknown, where: string, length: number, nonZero: boolean): void {
-  if (!(value instanceof Uint8Array)) throw invalid('"' + where + '" is not a Uint8Array');
-  if (value.length !== length) throw invalid('"' + where + '" must be ' + length + ' bytes, got ' + value.length);
-  if (nonZero && isAllZero(value)) throw invalid('"' + where + '" is all zeros');
+  if (!(value instanceof Uint8Array)) throw stateError('"' + where + '" is not a Uint8Array');
+  if (value.length !== length) throw stateError('"' + where + '" must be ' + length + ' bytes, got ' + value.length);
+  if (nonZero && isAllZero(value)) throw stateError('"' + where + '" is all zeros');
 }
 
 /** A table by hex name; `valueLength` 0 means any length (Go does not validate topic keys). */
 export function checkTable(table: unknown, where: string, valueLength: number): void {
-  if (typeof table !== 'object' || table === null) throw invalid('"' + where + '" is not a table');
+  if (typeof table !== 'object' || table === null) throw stateError('"' + where + '" is not a table');
   const names = Object.keys(table);
   for (let i = 0; i < names.length; i++) {
     checkTableName(names[i], where);
     const value = (table as ByteTable)[names[i]];
     const at = where + '.' + names[i];
     if (valueLength === 0) {
-      if (!(value instanceof Uint8Array)) throw invalid('"' + at + '" is not a Uint8Array');
+      if (!(value instanceof Uint8Array)) throw stateError('"' + at + '" is not a Uint8Array');
     } else checkBytes(value, at, valueLength, true);
   }
 }
 
 /** Go's `validate()` of the key material, plus the id length e4ts requires. */
 export function checkState(state: ClientState, writers: KeyMaterialWriters): void {
-  if (typeof state !== 'object' || state === null) throw invalid('expected a ClientState object');
+  if (typeof state !== 'object' || state === null) throw stateError('expected a ClientState object');
   const k = state.key;
-  if (typeof k !== 'object' || k === null || (k.keyType !== 0 && k.keyType !== 1)) throw invalid('"Key.keyType" must be 0 or 1');
+  if (typeof k !== 'object' || k === null || (k.keyType !== 0 && k.keyType !== 1)) throw stateError('"Key.keyType" must be 0 or 1');
   forKeyType(writers, k.keyType).check(k);
-  if (typeof state.receivingTopic !== 'string') throw invalid('"ReceivingTopic" is not a string');
+  if (typeof state.receivingTopic !== 'string') throw stateError('"ReceivingTopic" is not a string');
   checkTable(state.topicKeys, 'TopicKeys', 0);
   // Deviation: Go accepts an id of any length (even none); E4's ids are 16 bytes.
   checkBytes(state.id, 'ID', ID_LEN, false);
@@ -164,7 +164,7 @@ function refuseOtherCases(object: JsonValue, exact: string[], where: string): vo
       // Deviation: Go skips such a name as unknown and loads the field empty (or fails later with
       // a nil key); e4ts says which name is wrong instead of loading an empty field.
       if (object.names[i] !== exact[k] && lowerName(object.names[i], true) === lowerName(exact[k], true)) {
-        throw invalid(where + ' has ' + shown(object.names[i]) + ' where Go reads only "' + exact[k] + '"');
+        throw stateError(where + ' has ' + shown(object.names[i]) + ' where Go reads only "' + exact[k] + '"');
       }
     }
   }
@@ -176,7 +176,7 @@ function refuseOtherCases(object: JsonValue, exact: string[], where: string): vo
  */
 function required(object: JsonValue, name: string, where: string): JsonValue {
   for (let i = object.names.length - 1; i >= 0; i--) if (object.names[i] === name) return object.items[i];
-  throw invalid('"' + where + '" is missing');
+  throw stateError('"' + where + '" is missing');
 }
 
 /**
@@ -191,7 +191,7 @@ export function fieldIndex(name: string, fields: string[]): number {
     // Deviation: Go also matches U+212A for K and U+017F for s; no encoder writes them, so such a
     // name is malformed input that e4ts will not read as a key.
     if (folded === lowerName(fields[k], false)) {
-      throw invalid('"Key.keyData" name ' + shown(name) + ' matches "' + fields[k] + '" only through a non-ASCII letter');
+      throw stateError('"Key.keyData" name ' + shown(name) + ' matches "' + fields[k] + '" only through a non-ASCII letter');
     }
   }
   return -1;
@@ -204,11 +204,11 @@ export function fieldIndex(name: string, fields: string[]): number {
  */
 export function readBytes(value: JsonValue, where: string): Uint8Array {
   if (value.kind === 'null') return new Uint8Array(0);
-  if (value.kind !== 'string') throw invalid('"' + where + '" is a ' + value.kind + ', not a base64 string');
+  if (value.kind !== 'string') throw stateError('"' + where + '" is a ' + value.kind + ', not a base64 string');
   try {
     return fromBase64(value.text.replace(/[\r\n]/g, ''), where);
   } catch (e) {
-    throw invalid('"' + where + '" is not padded standard base64');
+    throw stateError('"' + where + '" is not padded standard base64');
   }
 }
 
@@ -220,24 +220,24 @@ export function readTable(value: JsonValue, where: string, into: ByteTable): voi
     const at = where + '.' + value.names[i];
     // Deviation (TopicKeys): Go stores a nil key that fails on every use; PubKeys: Go's validate()
     // refuses it too.
-    if (value.items[i].kind === 'null') throw invalid('"' + at + '" is null');
+    if (value.items[i].kind === 'null') throw stateError('"' + at + '" is null');
     into[value.names[i]] = readBytes(value.items[i], at);
   }
 }
 
 /** `keys.FromRawJSON`: "keyType", then "keyData" into the material's struct. */
 function readKey(value: JsonValue, codecs: KeyMaterialCodecs): KeyMaterial {
-  if (value.kind !== 'object') throw invalid('"Key" is a ' + value.kind + ', not an object');
+  if (value.kind !== 'object') throw stateError('"Key" is a ' + value.kind + ', not an object');
   refuseOtherCases(value, KEY_NAMES, '"Key"');
   const type = required(value, 'keyType', 'Key.keyType');
   const data = required(value, 'keyData', 'Key.keyData');
   // Go decodes keyType into an int, so "0", 0.0 and 2 fail there too. Deviation: Go also reads
   // -0 as 0 and null as 0 (a no-op decode); no encoder writes either, so e4ts refuses them.
   if (type.kind !== 'number' || (type.text !== '0' && type.text !== '1')) {
-    throw invalid('"Key.keyType" must be the number 0 or 1, got ' + (type.kind === 'number' ? shown(type.text) : type.kind));
+    throw stateError('"Key.keyType" must be the number 0 or 1, got ' + (type.kind === 'number' ? shown(type.text) : type.kind));
   }
   // A null keyData decodes to an empty struct in Go, which validate() then refuses.
-  if (data.kind !== 'object' && data.kind !== 'null') throw invalid('"Key.keyData" is a ' + data.kind + ', not an object');
+  if (data.kind !== 'object' && data.kind !== 'null') throw stateError('"Key.keyData" is a ' + data.kind + ', not an object');
   return forKeyType(codecs, type.text === '0' ? 0 : 1).readKeyData(data);
 }
 
@@ -249,15 +249,15 @@ function readKey(value: JsonValue, codecs: KeyMaterialCodecs): KeyMaterial {
 export function readE4goState(text: string, codecs: KeyMaterialCodecs): ClientState {
   if (typeof text !== 'string') throw e4Error(E4ErrorCode.InvalidArgument, '"text" expected string, got ' + typeof text);
   const root = parseFirstValue(text);
-  if (root.kind !== 'object') throw invalid('the JSON value is a ' + root.kind + ', not an object');
+  if (root.kind !== 'object') throw stateError('the JSON value is a ' + root.kind + ', not an object');
   refuseOtherCases(root, TOP_LEVEL_NAMES, 'the top level');
   const key = readKey(required(root, 'Key', 'Key'), codecs);
   const topicValue = required(root, 'ReceivingTopic', 'ReceivingTopic');
   // Deviation: Go's decode of null is a no-op that leaves the receiving topic empty.
-  if (topicValue.kind !== 'string') throw invalid('"ReceivingTopic" is a ' + topicValue.kind + ', not a string');
+  if (topicValue.kind !== 'string') throw stateError('"ReceivingTopic" is a ' + topicValue.kind + ', not a string');
   const tableValue = required(root, 'TopicKeys', 'TopicKeys');
   // Deviation: for null Go keeps a nil map, which panics on the first SetTopicKey.
-  if (tableValue.kind !== 'object') throw invalid('"TopicKeys" is a ' + tableValue.kind + ', not an object');
+  if (tableValue.kind !== 'object') throw stateError('"TopicKeys" is a ' + tableValue.kind + ', not an object');
   const topicKeys: ByteTable = {};
   readTable(tableValue, 'TopicKeys', topicKeys);
   const id = readBytes(required(root, 'ID', 'ID'), 'ID');

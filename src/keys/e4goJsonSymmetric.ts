@@ -16,7 +16,7 @@
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { fromBase64, utf8Encode } from '../utils.ts';
 import { checkState, checkTableName, symmetricKeyWriter, writeE4goState, type KeyMaterialWriters } from './e4goJsonState.ts';
-import { invalid } from './e4goJsonSyntax.ts';
+import { stateError } from './e4goJsonSyntax.ts';
 import type { ByteTable, ClientState } from './state.ts';
 
 const SYMMETRIC_ONLY: KeyMaterialWriters = { 0: symmetricKeyWriter };
@@ -42,7 +42,7 @@ function needsNoEscape(text: string): boolean {
 
 /** A JSON string as e4go writes one that needs no escape. */
 function quoteWithoutEscapes(text: string): string {
-  if (!needsNoEscape(text)) throw invalid('"ReceivingTopic" needs an escape, which this build does not write');
+  if (!needsNoEscape(text)) throw stateError('"ReceivingTopic" needs an escape, which this build does not write');
   return '"' + text + '"';
 }
 
@@ -58,7 +58,7 @@ interface Cursor {
 }
 
 function notWritten(c: Cursor, expected: string): Error {
-  return invalid('expected ' + expected + ' at offset ' + c.i + ', as e4go writes a symmetric-key client');
+  return stateError('expected ' + expected + ' at offset ' + c.i + ', as e4go writes a symmetric-key client');
 }
 
 /** Moves past `literal`, which must come next. */
@@ -82,7 +82,7 @@ function readBase64(c: Cursor, where: string): Uint8Array {
   try {
     return fromBase64(text, where);
   } catch (e) {
-    throw invalid('"' + where + '" is not padded standard base64');
+    throw stateError('"' + where + '" is not padded standard base64');
   }
 }
 

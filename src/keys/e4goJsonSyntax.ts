@@ -9,7 +9,7 @@ import { E4ErrorCode, e4Error } from '../errors.ts';
 import { HEX_DIGITS, hexNibble } from '../utils.ts';
 
 /** Every error of the state format: `InvalidState`. */
-export function invalid(message: string): Error {
+export function stateError(message: string): Error {
   return e4Error(E4ErrorCode.InvalidState, 'state: ' + message);
 }
 
@@ -85,8 +85,8 @@ function jsonValue(kind: JsonKind, text: string): JsonValue {
   return { kind: kind, text: text, names: [], items: [] };
 }
 
-function syntaxError(at: number, what: string): Error {
-  return invalid('malformed JSON at offset ' + at + ': ' + what);
+function jsonSyntaxError(at: number, what: string): Error {
+  return stateError('malformed JSON at offset ' + at + ': ' + what);
 }
 
 /** JSON's four whitespace characters, the only ones Go skips (so a byte order mark is an error). */
@@ -127,19 +127,19 @@ function readString(c: Cursor): string {
   let start = i;
   let out = '';
   for (;;) {
-    if (i >= s.length) throw syntaxError(i, 'unterminated string');
+    if (i >= s.length) throw jsonSyntaxError(i, 'unterminated string');
     const ch = s.charCodeAt(i);
     if (ch === 0x22) {
       c.i = i + 1;
       return out + s.substring(start, i);
     }
-    if (ch < 0x20) throw syntaxError(i, 'control character in a string');
+    if (ch < 0x20) throw jsonSyntaxError(i, 'control character in a string');
     if (ch === 0x5c) {
       out += s.substring(start, i);
       const e = s.charAt(i + 1);
       if (e === 'u') {
         const u = hex4(s, i + 2);
-        if (u < 0) throw syntaxError(i, 'malformed \\u escape');
+        if (u < 0) throw jsonSyntaxError(i, 'malformed \\u escape');
         i += 6;
         if (u >= 0xd800 && u <= 0xdfff) {
           // Go's unquote: an escaped surrogate pair is one character; any other escaped surrogate
@@ -152,7 +152,7 @@ function readString(c: Cursor): string {
         } else out += String.fromCharCode(u);
       } else {
         const k = e === '' ? -1 : SHORT_ESCAPES.indexOf(e);
-        if (k < 0) throw syntaxError(i, 'invalid escape');
+        if (k < 0) throw jsonSyntaxError(i, 'invalid escape');
         out += SHORT_ESCAPED.charAt(k);
         i += 2;
       }
@@ -190,7 +190,7 @@ function readNumber(c: Cursor): string {
     if (s.charCodeAt(i) === 0x2b || s.charCodeAt(i) === 0x2d) i++;
     i = skipDigits(s, i);
   }
-  if (i < 0) throw syntaxError(start, 'malformed number');
+  if (i < 0) throw jsonSyntaxError(start, 'malformed number');
   c.i = i;
   return s.substring(start, i);
 }
@@ -214,7 +214,7 @@ function readValueStart(c: Cursor): JsonValue {
       return jsonValue(LITERALS[k], '');
     }
   }
-  throw syntaxError(c.i, c.i >= s.length ? 'unexpected end of text' : 'expected a value');
+  throw jsonSyntaxError(c.i, c.i >= s.length ? 'unexpected end of text' : 'expected a value');
 }
 
 /** Skips whitespace, then the character `ch`; false, with nothing skipped past it, when it is not there. */
@@ -228,9 +228,9 @@ function skipChar(c: Cursor, ch: number): boolean {
 /** An object member's name and its colon, at `c.i`. */
 function readName(c: Cursor, object: JsonValue): void {
   skipSpace(c);
-  if (c.s.charCodeAt(c.i) !== 0x22) throw syntaxError(c.i, 'expected a member name');
+  if (c.s.charCodeAt(c.i) !== 0x22) throw jsonSyntaxError(c.i, 'expected a member name');
   object.names.push(readString(c));
-  if (!skipChar(c, 0x3a)) throw syntaxError(c.i, 'expected ":"');
+  if (!skipChar(c, 0x3a)) throw jsonSyntaxError(c.i, 'expected ":"');
 }
 
 /** The character that closes `container`. */
@@ -245,7 +245,7 @@ function closer(container: JsonValue): number {
 export function parseFirstValue(text: string): JsonValue {
   const c: Cursor = { s: text, i: 0 };
   skipSpace(c);
-  if (c.i >= text.length) throw invalid('the text is empty');
+  if (c.i >= text.length) throw stateError('the text is empty');
   const open: JsonValue[] = [];
   let root: JsonValue | null = null;
   for (;;) {
@@ -254,7 +254,7 @@ export function parseFirstValue(text: string): JsonValue {
     else open[open.length - 1].items.push(value);
     if (value.kind === 'object' || value.kind === 'array') {
       open.push(value);
-      if (open.length > MAX_DEPTH) throw syntaxError(c.i, 'nested deeper than ' + MAX_DEPTH);
+      if (open.length > MAX_DEPTH) throw jsonSyntaxError(c.i, 'nested deeper than ' + MAX_DEPTH);
       if (skipChar(c, closer(value))) open.pop();
       else {
         if (value.kind === 'object') readName(c, value);
@@ -269,7 +269,7 @@ export function parseFirstValue(text: string): JsonValue {
         if (top.kind === 'object') readName(c, top);
         break;
       }
-      if (!skipChar(c, closer(top))) throw syntaxError(c.i, 'expected "," or "' + String.fromCharCode(closer(top)) + '"');
+      if (!skipChar(c, closer(top))) throw jsonSyntaxError(c.i, 'expected "," or "' + String.fromCharCode(closer(top)) + '"');
       open.pop();
     }
   }
