@@ -256,9 +256,10 @@ async function main(): Promise<void> {
   }
   // The pool against `unprotectPacked` on one core, measured in turns in the same rounds.
   console.log('\ningestion pool, 1 and 2 workers, against one core:');
-  for (const backend of ['wasm', 'native'] as const) {
-    const poolRun = await poolRows({ backend, thresholds: backend === 'native' ? thresholds : undefined, name: backend, quick, log: console.log });
-    rows.push(...poolRun.map((r) => (r.impl.endsWith(' packed') ? { ...r, impl: `${backend} batch (pool's run)` } : r)));
+  // `native` with this run's thresholds is the `auto` backend.
+  for (const [backend, name] of [['wasm', 'wasm'], ['js', 'js'], ['native', 'auto']] as const) {
+    const poolRun = await poolRows({ backend, thresholds: backend === 'native' ? thresholds : undefined, name, quick, log: console.log });
+    rows.push(...poolRun.map((r) => (r.impl.endsWith(' packed') ? { ...r, impl: `${name} batch (pool's run)` } : r)));
   }
 
   // The Go client's rows, one per group, as the reference of every ratio.
