@@ -93,7 +93,8 @@ export function utf8Encode(text: string, title: string): Uint8Array {
     }
     if (c < 0x80) out[pos++] = c;
     else {
-      // The lead byte holds the length (two, three or four leading ones, then a zero) and the top bits; then 6 bits a byte. Stores keep the low 8 bits.
+      // The lead byte holds the length (two, three or four leading ones, then a zero) and the top
+      // bits; then 6 bits a byte. Stores keep the low 8 bits.
       const more = c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
       out[pos++] = (0xff80 >> more) | (c >> (6 * more));
       for (let k = more - 1; k >= 0; k--) out[pos++] = 0x80 | ((c >> (6 * k)) & 0x3f);
