@@ -11,7 +11,8 @@
  * (`INTERNAL_PROPERTIES`). Where the board needs less than a shared module offers, a smaller
  * module takes its place (`SUBSTITUTES`). The first line declares the global `E4` and
  * polyfills `Math.imul` where the engine lacks it (Espruino); the last assigns
- * `module.exports` where a loader declares `module`. The result must pass build/espruino-check.ts, or nothing is written.
+ * `module.exports` where a loader declares `module`. The result must pass
+ * build/espruino-check.ts, or nothing is written.
  *
  * Usage: node --import tsx build/embedded.ts [--sizes]   (--sizes: the bytes of each module)
  */
@@ -150,7 +151,11 @@ const substitute: esbuild.Plugin = {
  * their message: `e4Error(code, message)` and the state codec's `stateError(message)` and
  * `jsonSyntaxError(offset, what)`.
  */
-const MESSAGE_ARGUMENTS: Record<string, number> = { e4Error: 1, stateError: 0, jsonSyntaxError: 0 };
+const MESSAGE_ARGUMENTS = new Map([
+  ['e4Error', 1],
+  ['stateError', 0],
+  ['jsonSyntaxError', 0],
+]);
 
 /**
  * On the board an error's message is its code: calls to the factories of MESSAGE_ARGUMENTS lose
@@ -168,7 +173,7 @@ function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile
       (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) ||
     ts.forEachChild(node, assigns) === true;
   const visit = (node: ts.Node): ts.Node => {
-    const from = ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? MESSAGE_ARGUMENTS[node.expression.text] : undefined;
+    const from = ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? MESSAGE_ARGUMENTS.get(node.expression.text) : undefined;
     if (from !== undefined && ts.isCallExpression(node) && node.arguments.length > from) {
       for (const dropped of node.arguments.slice(from)) {
         if (assigns(dropped)) throw new Error('an error message argument assigns: ' + dropped.getText());
@@ -187,26 +192,26 @@ function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile
  */
 function lowerToEs5(codeOnly: boolean): esbuild.Plugin {
   return {
-  name: 'typescript-es5',
-  setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const { outputText, diagnostics } = ts.transpileModule(source, {
-        compilerOptions: LOWERING,
-        fileName: args.path,
-        reportDiagnostics: true,
-        transformers: codeOnly ? { before: [codeOnlyErrors] } : undefined,
+    name: 'typescript-es5',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const { outputText, diagnostics } = ts.transpileModule(source, {
+          compilerOptions: LOWERING,
+          fileName: args.path,
+          reportDiagnostics: true,
+          transformers: codeOnly ? { before: [codeOnlyErrors] } : undefined,
+        });
+        const errors: esbuild.PartialMessage[] = (diagnostics ?? []).map((d) => ({
+          text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+        }));
+        const helper = HELPER.exec(outputText);
+        if (helper !== null) {
+          errors.push({ text: 'lowering to ES5 needs TypeScript\'s helper ' + helper[1] + ': rewrite the construct that needs it' });
+        }
+        return errors.length > 0 ? { errors } : { contents: outputText, loader: 'js' };
       });
-      const errors: esbuild.PartialMessage[] = (diagnostics ?? []).map((d) => ({
-        text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
-      }));
-      const helper = HELPER.exec(outputText);
-      if (helper !== null) {
-        errors.push({ text: 'lowering to ES5 needs TypeScript\'s helper ' + helper[1] + ': rewrite the construct that needs it' });
-      }
-      return errors.length > 0 ? { errors } : { contents: outputText, loader: 'js' };
-    });
-  },
+    },
   };
 }
 

@@ -12,7 +12,8 @@
  *  - Argon2 parameters in range, and password + salt + dkLen ≤ `MAX_ARGON2_IO`.
  * A backend still refuses, with an `E4Error`, what only it can know: an input beyond its memory
  * limit (`InputTooLarge`) or memory it cannot get (`OutOfMemory`). Every result is a new array
- * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a caller's array after it returns.
+ * owned by the caller, or a view of the caller's `out`; no backend keeps a reference to a
+ * caller's array after it returns.
  */
 
 import { BATCH_OK, batchStatusOf } from '../batchStatus.ts';
