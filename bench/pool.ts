@@ -65,7 +65,7 @@ export async function poolRows(options: PoolBenchOptions = {}): Promise<Row[]> {
   if (backend === 'native') await initNative({ backend: 'wasm', thresholds: options.thresholds });
   else setActiveBackend(await init({ backend }));
   const symmetric = symmetricWorkloads();
-  const publicKey = await publicKeyWorkload(backend);
+  const publicKey = publicKeyWorkload(backend);
   const rows: Row[] = [];
   for (const workloads of [symmetric, [publicKey]]) {
     const client = workloads[0].client;
@@ -109,8 +109,8 @@ function symmetricWorkloads(): Workload[] {
   });
 }
 
-async function publicKeyWorkload(backend: PoolBackend): Promise<Workload> {
-  const { client, topic } = publicKeyFleet(await curvesFor(backend));
+function publicKeyWorkload(backend: PoolBackend): Workload {
+  const { client, topic } = publicKeyFleet(curvesFor(backend));
   const payload = new Uint8Array(PK_SIZE).fill(0x5a);
   const messages = Array.from({ length: Math.floor(BATCH_BYTES / PK_SIZE) }, () => client.protect(payload, topic));
   return { group: `public-key ${PK_SIZE} B`, bytes: PK_SIZE, client, batch: packed(messages, [topic], () => 0, true) };

@@ -6,23 +6,24 @@
 import { initNative, type NativeThresholds } from '../backends/native-init.ts';
 import { nativeCurves } from '../backends/native-curves.ts';
 import { init } from '../backends/select.ts';
-import { compileCurveModule, createWasmCurves } from '../backends/wasm-curves.ts';
 import type { KeyMode } from '../client/mode.ts';
 import { publicKeyModeOn } from '../client/publicKey.ts';
 import { symmetricMode } from '../client/symmetric.ts';
-import { nobleCurves, type CurveProvider } from '../keys/curves.ts';
+import { activeCurves } from '../keys/activeCurves.ts';
+import type { CurveProvider } from '../keys/curves.ts';
 import type { PoolBackend } from './messages.ts';
 
 /** Initialises `backend` in this thread; the key mode a client of the pool's mode runs on. */
 export async function prepareWorker(backend: PoolBackend, thresholds: NativeThresholds | undefined, publicKey: boolean): Promise<KeyMode> {
   if (backend === 'native') await initNative({ thresholds });
   else await init({ backend });
-  return publicKey ? publicKeyModeOn(await curvesFor(backend)) : symmetricMode;
+  return publicKey ? publicKeyModeOn(curvesFor(backend)) : symmetricMode;
 }
 
-/** The curves that go with `backend` (bench/pool.ts checks signatures on the main thread with them too). */
-export async function curvesFor(backend: PoolBackend): Promise<CurveProvider> {
-  if (backend === 'native') return nativeCurves;
-  if (backend === 'wasm') return createWasmCurves(await compileCurveModule());
-  return nobleCurves;
+/**
+ * The curves that go with `backend` once it is initialised: node:crypto's for native, else the
+ * ones `init()` made active (bench/pool.ts checks signatures on the main thread with them too).
+ */
+export function curvesFor(backend: PoolBackend): CurveProvider {
+  return backend === 'native' ? nativeCurves : activeCurves();
 }
