@@ -12,21 +12,42 @@ export type BytesLike = Uint8Array | string;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (value instanceof Uint8Array) return 'Uint8Array(' + value.length + ')';
+  if (value instanceof Uint8Array) return isDetached(value) ? 'a Uint8Array over a detached ArrayBuffer' : 'Uint8Array(' + value.length + ')';
   if (Array.isArray(value)) return 'Array(' + value.length + ')';
   return typeof value;
 }
 
-/** Asserts `value` is a Uint8Array (of `length` bytes, when given). */
+/**
+ * True when the view's ArrayBuffer has been transferred away (postMessage, structuredClone,
+ * `transfer()`): its length then reads 0 and copying from it throws a bare TypeError. Building a
+ * view over a detached buffer throws in every runtime, those without
+ * `ArrayBuffer.prototype.detached` (Node 20) included, so that is the test; only empty views
+ * need it.
+ */
+function isDetached(view: Uint8Array): boolean {
+  if (view.byteLength !== 0) return false;
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch (e) {
+    return true;
+  }
+}
+
+/** True for a Uint8Array with its bytes in place: what `assertBytes` accepts, whatever the length. */
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && !isDetached(value);
+}
+
+/** Asserts `value` is a Uint8Array with its bytes in place (of `length` bytes, when given). */
 export function assertBytes(value: unknown, title: string, length?: number): Uint8Array {
-  if (value instanceof Uint8Array && (length === undefined || value.length === length)) return value;
-  if (!(value instanceof Uint8Array)) {
+  if (!isBytes(value)) {
     throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" expected Uint8Array, got ' + describe(value));
   }
-  throw e4Error(
-    E4ErrorCode.InvalidArgument,
-    '"' + title + '" expected ' + length + ' bytes, got ' + value.length,
-  );
+  if (length !== undefined && value.length !== length) {
+    throw e4Error(E4ErrorCode.InvalidArgument, '"' + title + '" expected ' + length + ' bytes, got ' + value.length);
+  }
+  return value;
 }
 
 /** True when every byte is zero; reads every byte whatever their values (keys are secret). */
@@ -167,6 +188,7 @@ export const HEX_DIGITS = '0123456789abcdef';
 
 /** Lower-case hex, as E4 writes control topics and state keys. */
 export function toHex(bytes: Uint8Array): string {
+  assertBytes(bytes, 'bytes');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i] >> 4] + HEX_DIGITS[bytes[i] & 15];
   return out;
@@ -201,6 +223,7 @@ const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 
 /** Standard padded base64 (RFC 4648 §4), the form Go's encoding/json writes for []byte. */
 export function toBase64(bytes: Uint8Array): string {
+  assertBytes(bytes, 'bytes');
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
     // 1, 2 or 3 bytes left: as many characters plus one, then padding.

@@ -13,7 +13,7 @@ import { timestampFaultAt } from '../protocol/clock.ts';
 import { checkSymmetricKey, openSymmetric, openSymmetricPacked } from '../protocol/messages.ts';
 import { ID_LEN, PK_OVERHEAD, SYM_OVERHEAD, TAG_LEN, TIMESTAMP_LEN } from '../protocol/sizes.ts';
 import { previousTopicKey } from '../protocol/transition.ts';
-import { assertBytes, type BytesLike } from '../utils.ts';
+import { assertBytes, isBytes, type BytesLike } from '../utils.ts';
 import type { BatchParts, E4Client } from './client.ts';
 
 /**
@@ -340,8 +340,9 @@ export function unprotectBatch(
   const notBytes: number[] = [];
   for (let i = 0; i < count; i++) {
     const m = messages[i];
-    const length = m instanceof Uint8Array ? m.length : 0;
-    if (!(m instanceof Uint8Array)) notBytes.push(i);
+    const bytes = isBytes(m);
+    const length = bytes ? m.length : 0;
+    if (!bytes) notBytes.push(i);
     offsets[i + 1] = offsets[i] + length;
   }
   const total = offsets[count];
