@@ -173,7 +173,13 @@ function checkArgon2Params(params: unknown): Argon2Params {
   return { t: p.t as number, m: p.m as number, p: p.p as number, dkLen: p.dkLen as number };
 }
 
-function argon2(type: Argon2Type, password: BytesLike, salt: BytesLike, params: Argon2Params): Uint8Array {
+interface Argon2Call {
+  password: Uint8Array;
+  salt: Uint8Array;
+  params: Argon2Params;
+}
+
+function checkArgon2(password: BytesLike, salt: BytesLike, params: Argon2Params): Argon2Call {
   const checked = checkArgon2Params(params);
   const pwd = bytesOf(password, 'password');
   const saltBytes = bytesOf(salt, 'salt');
@@ -183,7 +189,12 @@ function argon2(type: Argon2Type, password: BytesLike, salt: BytesLike, params: 
       'argon2: password, salt and output take more than ' + MAX_ARGON2_IO + ' bytes together',
     );
   }
-  return activeBackend().argon2(type, pwd, saltBytes, checked);
+  return { password: pwd, salt: saltBytes, params: checked };
+}
+
+function argon2(type: Argon2Type, password: BytesLike, salt: BytesLike, params: Argon2Params): Uint8Array {
+  const call = checkArgon2(password, salt, params);
+  return activeBackend().argon2(type, call.password, call.salt, call.params);
 }
 
 /**
@@ -207,6 +218,30 @@ export function argon2id(password: BytesLike, salt: BytesLike, params: Argon2Par
 export function deriveKeyFromPassword(password: BytesLike): Uint8Array {
   assertPassword(password);
   return argon2('argon2i', password, new Uint8Array(0), E4_ARGON2);
+}
+
+/**
+ * `deriveKeyFromPassword` off the calling thread: in a worker on the WASM backend where the
+ * runtime has workers (browsers, Deno, Bun, Node 20.16 and later), so a page stays responsive
+ * while it works; on this thread otherwise. Same key and same errors, as a rejection.
+ *
+ * @example
+ * const key = await deriveKeyFromPasswordAsync(passwordField.value);
+ */
+export async function deriveKeyFromPasswordAsync(password: BytesLike): Promise<Uint8Array> {
+  assertPassword(password);
+  const call = checkArgon2(password, new Uint8Array(0), E4_ARGON2);
+  const backend = activeBackend();
+  if (backend.argon2Async === undefined) return backend.argon2('argon2i', call.password, call.salt, call.params);
+  return backend.argon2Async('argon2i', call.password, call.salt, call.params);
+}
+
+/**
+ * Drops the Argon2 memory (64 MiB at E4's parameters) kept for the next derivation now, instead
+ * of after its idle interval; its blocks were already wiped after the last call.
+ */
+export function releaseArgon2Memory(): void {
+  activeBackend().releaseArgon2Memory?.();
 }
 
 /** Wipes every cached key schedule and CMAC subkey of the active backend. */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../src/backends/select.ts';
 import { cmdSetPubKey, cmdSetTopicKey, generateEd25519KeyPair, generateSymmetricKey, generateX25519KeyPair, protectCommand, sharedKeyForClient } from '../src/c2.ts';
-import { deriveInWorker, withSpinner } from '../src/cli/derive.ts';
+import { withSpinner } from '../src/cli/derive.ts';
 import { loadClient } from '../src/client/load.ts';
-import { hashTopic, idFromName } from '../src/primitives.ts';
+import { deriveKeyFromPasswordAsync, hashTopic, idFromName } from '../src/primitives.ts';
 import { protectSymmetric } from '../src/protocol/messages.ts';
 import { createFileStore } from '../src/stores/file.ts';
 import { fromBase64, fromHex, toBase64, toHex } from '../src/utils.ts';
@@ -96,7 +96,7 @@ describe('keygen', () => {
 
   it('shows a spinner that turns while Argon2 runs in a worker', async () => {
     const written: string[] = [];
-    const key = await withSpinner(deriveInWorker('correct horse battery staple'), 'deriving', { write: (s) => written.push(s), isTTY: true }, { delayMs: 0, intervalMs: 5 });
+    const key = await withSpinner(deriveKeyFromPasswordAsync('correct horse battery staple'), 'deriving', { write: (s) => written.push(s), isTTY: true }, { delayMs: 0, intervalMs: 5 });
     expect(toHex(key)).toBe(vectors.symKeyFromPassword[0].key);
     const frames = new Set(written.filter((s) => s.startsWith('\r') && !s.includes('✓')));
     expect(written.length).toBeGreaterThan(5);

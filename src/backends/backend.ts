@@ -102,6 +102,13 @@ export interface Backend {
   sivOpenPacked?(batch: PackedSivBatch, out: Uint8Array, status: Uint8Array): void;
   sha3_256(data: Uint8Array): Uint8Array;
   argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array;
+  /**
+   * `argon2` off the calling thread, where the backend can run it elsewhere; the caller's arrays
+   * are copied before this returns. Optional: a backend without it is called on this thread.
+   */
+  argon2Async?(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array>;
+  /** Drops the Argon2 memory kept for the next call now, rather than after its idle interval. */
+  releaseArgon2Memory?(): void;
   /** Wipes every cached key schedule and CMAC subkey. */
   wipeKeyCache(): void;
   readonly parts: CipherParts;

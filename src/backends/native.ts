@@ -271,7 +271,7 @@ function guarded<T>(operation: string, reset: () => void, fn: () => T): T {
  * The native backend: SIV, CMAC, CTR and SHA3-256 on node:crypto, Argon2 from `argon2Backend`
  * (the WebAssembly or pure-JS backend that `init()` chose).
  */
-export function createNativeBackend(argon2Backend: Pick<Backend, 'argon2'>): NativeBackend {
+export function createNativeBackend(argon2Backend: Pick<Backend, 'argon2' | 'argon2Async' | 'releaseArgon2Memory'>): NativeBackend {
   const aesKeys = new KeyCache<AesKey>(KEY_CACHE_SLOTS, prepareAes, wipeAes);
   const sivKeys = new KeyCache<SivKey>(
     KEY_CACHE_SLOTS,
@@ -359,6 +359,8 @@ export function createNativeBackend(argon2Backend: Pick<Backend, 'argon2'>): Nat
     argon2(type, password, salt, params) {
       return argon2Backend.argon2(type, password, salt, params);
     },
+    argon2Async: argon2Backend.argon2Async,
+    releaseArgon2Memory: argon2Backend.releaseArgon2Memory,
     wipeKeyCache,
     parts,
   } satisfies NativeBackend;

@@ -12,9 +12,12 @@
  *    messages in one copy) and opens it in one crossing, or in a few of BATCH_CHUNK_BYTES for a
  *    large batch; the opened run goes back to the caller's `out` in one copy.
  *  - the Argon2 module runs in an instance of its own, because WASM memory never shrinks and
- *    Argon2 needs `m` KiB of it (64 MiB for E4). By default the instance is dropped after each
- *    call so that memory goes with it; `keepArgon2Memory` keeps it for reuse, which halves the
- *    time of later calls and holds the memory until `releaseArgon2Memory()`.
+ *    Argon2 needs `m` KiB of it (64 MiB for E4). The binding writes password ‖ salt into its
+ *    window, reads the tag from it and calls `wipe()` after every call, whatever the status. The
+ *    instance is kept for the next call and dropped, its memory with it, after ARGON2_IDLE_MS
+ *    without one (a fresh instance pays for faulting in 64 MiB and for compiling its hot code
+ *    again), or at `releaseArgon2Memory()`; `keepArgon2Memory` keeps it until then. The async
+ *    derivation runs the same module in a worker (argon2-worker.ts), kept on the same terms.
  * Every status an export returns is mapped to an `E4Error`; a trap never reaches the caller.
  */
 import { BATCH_OK, batchStatusOf } from '../batchStatus.ts';
@@ -31,6 +34,8 @@ import {
   type CipherParts,
   type PackedSivBatch,
 } from './backend.ts';
+import { Argon2Worker, type Argon2Job, type Argon2Reply } from './argon2-worker.ts';
+import { IdleRelease, platformSchedule, type Schedule } from './idle.ts';
 import { ARGON2_WASM, CORE_WASM } from './wasm-bytes.ts';
 
 interface CoreExports {
@@ -224,8 +229,18 @@ export async function compileWasmModules(): Promise<WasmModules> {
   return { core, argon2 };
 }
 
+/**
+ * How long an Argon2 instance, and its `m` KiB of memory, waits for the next call: long enough
+ * for a client's derivations one after the other, short enough that a page or a server that
+ * derives once does not hold 64 MiB for long.
+ */
+export const ARGON2_IDLE_MS = 5000;
+
 export interface WasmBackendOptions {
-  /** Keep the Argon2 instance (and its memory, `m` KiB) between calls. Default false. */
+  /**
+   * Keep the Argon2 instance (and its memory, `m` KiB) until `releaseArgon2Memory()`, rather
+   * than for ARGON2_IDLE_MS after the last call. Default false.
+   */
   keepArgon2Memory?: boolean;
 }
 
@@ -233,13 +248,24 @@ export interface WasmBackend extends Backend {
   readonly name: 'wasm';
   /** How many SIV keys the core caches before it evicts (and wipes) one. */
   readonly keyCacheSlots: number;
-  /** Drops a kept Argon2 instance, after wiping it. */
   releaseArgon2Memory(): void;
+  argon2Async(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array>;
+  /**
+   * For the tests of wiping and release: the kept Argon2 instance's linear memory (null when none
+   * is kept), and whether a worker of `argon2Async` is running.
+   */
+  argon2Memory(): Uint8Array | null;
+  argon2WorkerRunning(): boolean;
   /** The core module's whole linear memory, for tests that look for leftover secrets. */
   coreMemory(): Uint8Array;
 }
 
-export function createWasmBackend(modules: WasmModules, options: WasmBackendOptions = {}): WasmBackend {
+/** `schedule` runs the idle release; tests inject one they fire themselves. */
+export function createWasmBackend(
+  modules: WasmModules,
+  options: WasmBackendOptions = {},
+  schedule: Schedule | null = platformSchedule(),
+): WasmBackend {
   const ex = new WebAssembly.Instance(modules.core, imports).exports as unknown as CoreExports;
   const ioPtr = ex.ioPtr();
   const keyPtr = ex.keyPtr();
@@ -384,13 +410,18 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
     out.set(mem.subarray(ioPtr + tables, ioPtr + tables + runEnd - runStart), runStart);
   }
 
-  let argon2Kept: Argon2Exports | null = null;
-
   const argon2Module = modules.argon2;
+  let argon2Kept: Argon2Exports | null = null;
+  /** Null with keepArgon2Memory: kept until releaseArgon2Memory(). */
+  const idleRelease = (release: () => void): IdleRelease | null =>
+    options.keepArgon2Memory === true ? null : new IdleRelease(release, ARGON2_IDLE_MS, schedule);
+  // The blocks were wiped after the last call: dropping the instance is all that is left to do.
+  const argon2Idle = idleRelease(() => (argon2Kept = null));
 
   function argon2(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array {
     if (argon2Module === null) return noArgon2();
     const a2 = argon2Kept ?? (new WebAssembly.Instance(argon2Module, imports).exports as unknown as Argon2Exports);
+    argon2Kept = a2;
     try {
       const io = a2.ioPtr();
       if (password.length + salt.length + params.dkLen > a2.ioCapacity()) {
@@ -404,10 +435,40 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       view = new Uint8Array(a2.memory.buffer);
       return view.slice(io, io + params.dkLen);
     } finally {
-      // The blocks are derived from the password: wiped whether the instance is kept or dropped.
+      // The blocks are derived from the password: wiped now, though the instance is kept.
       a2.wipe();
-      if (options.keepArgon2Memory) argon2Kept = a2;
+      argon2Idle?.touch();
     }
+  }
+
+  let worker: Argon2Worker | null = null;
+  const workerIdle = idleRelease(() => worker?.release());
+
+  /** The worker's status as the synchronous call would have thrown it. */
+  function keyOf(reply: Argon2Reply): Uint8Array {
+    if (reply.status < 0) throw e4Error(E4ErrorCode.Internal, 'argon2 worker: ' + reply.message);
+    check(reply.status, 'argon2');
+    return reply.tag as Uint8Array;
+  }
+
+  function argon2Async(type: Argon2Type, password: Uint8Array, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array> {
+    if (argon2Module === null) return Promise.resolve().then(noArgon2);
+    const input = new Uint8Array(password.length + salt.length);
+    input.set(password);
+    input.set(salt, password.length);
+    const job: Argon2Job = {
+      type: ARGON2_TYPES[type],
+      t: params.t,
+      m: params.m,
+      p: params.p,
+      pwdLen: password.length,
+      saltLen: salt.length,
+      dkLen: params.dkLen,
+      input,
+    };
+    worker ??= new Argon2Worker(argon2Module, workerIdle, keyOf);
+    // Where the worker cannot run it: the same job on this thread, from the job's own copy.
+    return worker.run(job, () => argon2(type, input.subarray(0, password.length), input.subarray(password.length), params));
   }
 
   const parts: CipherParts = {
@@ -468,12 +529,21 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
       return mem.slice(ioPtr, ioPtr + SHA3_256_LEN);
     },
     argon2,
+    argon2Async,
     wipeKeyCache() {
       ex.wipeKeyCache();
     },
     releaseArgon2Memory() {
-      if (argon2Kept !== null) argon2Kept.wipe();
+      argon2Idle?.keep();
+      workerIdle?.keep();
       argon2Kept = null;
+      worker?.release();
+    },
+    argon2Memory() {
+      return argon2Kept === null ? null : new Uint8Array(argon2Kept.memory.buffer);
+    },
+    argon2WorkerRunning() {
+      return worker !== null && worker.running;
     },
     coreMemory() {
       return new Uint8Array(ex.memory.buffer);

@@ -10,7 +10,7 @@ import { createPublicKeyClient } from '../client/publicKey.ts';
 import { createSymmetricClient } from '../client/symmetric.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { nobleCurves } from '../keys/curves.ts';
-import { hashTopic, idFromName } from '../primitives.ts';
+import { deriveKeyFromPasswordAsync, hashTopic, idFromName } from '../primitives.ts';
 import { GO_CLIENT_WINDOW, readTimestamp } from '../protocol/clock.ts';
 import { COMMANDS, SET_PUB_KEY_ID_OFFSET, SET_TOPIC_KEY_HASH_OFFSET } from '../protocol/commands.ts';
 import {
@@ -38,7 +38,7 @@ import {
 import { createFileStore } from '../stores/file.ts';
 import { isValidUtf8, toHex } from '../utils.ts';
 import { validateName, validateTopic } from '../validate.ts';
-import { deriveInWorker, withSpinner } from './derive.ts';
+import { withSpinner } from './derive.ts';
 import {
   CliError,
   decodeFormat,
@@ -102,7 +102,7 @@ export async function keygen(type: KeyType, options: KeygenOptions, io: CliIo): 
   const password = await passwordOf(options, io);
   let secret: Uint8Array | null = null;
   if (password !== null) {
-    secret = await withSpinner(deriveInWorker(password), 'deriving the key from the password (Argon2i, 64 MiB)', io.stderr);
+    secret = await withSpinner(deriveKeyFromPasswordAsync(password), 'deriving the key from the password (Argon2i, 64 MiB)', io.stderr);
   }
 
   const rows: [string, string][] = [['type', type]];

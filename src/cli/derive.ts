@@ -1,13 +1,7 @@
 /**
- * E4's password derivation for the CLI: Argon2i with 64 MiB takes a noticeable moment, so it runs
- * in a worker thread while the terminal shows a spinner. Where a worker cannot start, it runs on
- * the main thread (the spinner then stands still until it is done).
+ * The terminal's side of E4's password derivation: Argon2i with 64 MiB takes a noticeable moment,
+ * which `deriveKeyFromPasswordAsync` spends in a worker while a spinner turns here.
  */
-import { Worker } from 'node:worker_threads';
-import { e4Error, type E4ErrorCode } from '../errors.ts';
-import { deriveKeyFromPassword } from '../primitives.ts';
-import { workerScript } from '../workerScript.ts';
-import { validatePassword } from '../validate.ts';
 
 export interface ProgressStream {
   write(chunk: string): unknown;
@@ -52,42 +46,4 @@ export async function withSpinner<T>(
     stop('✗');
     throw e;
   }
-}
-
-type WorkerAnswer = { key: Uint8Array } | { code: E4ErrorCode; message: string };
-
-/** The derivation in a worker thread; rejects with the E4Error the derivation gives. */
-export function deriveInWorker(password: string): Promise<Uint8Array> {
-  // Refused at once, without starting a worker, when E4 would refuse it.
-  const invalid = validatePassword(password);
-  if (invalid !== null) return Promise.reject(invalid);
-  const { url, execArgv } = workerScript(import.meta.url, 'deriveWorker');
-  return new Promise((resolve, reject) => {
-    let worker: Worker;
-    let answered = false;
-    const fallBack = () => {
-      if (answered) return;
-      answered = true;
-      try {
-        resolve(deriveKeyFromPassword(password));
-      } catch (e) {
-        reject(e);
-      }
-    };
-    try {
-      worker = new Worker(url, { workerData: { password }, execArgv });
-    } catch {
-      fallBack();
-      return;
-    }
-    worker.once('message', (answer: WorkerAnswer) => {
-      if (answered) return;
-      answered = true;
-      void worker.terminate();
-      if ('key' in answer) resolve(new Uint8Array(answer.key));
-      else reject(e4Error(answer.code, answer.message));
-    });
-    worker.once('error', fallBack);
-    worker.once('exit', fallBack);
-  });
 }

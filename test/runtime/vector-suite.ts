@@ -37,6 +37,16 @@ export interface RuntimeReport {
   /** The backend a plain `init()` chose. */
   auto: string;
   runs: BackendRun[];
+  asyncDerivation: AsyncDerivation;
+}
+
+/**
+ * `deriveKeyFromPasswordAsync` of a vector's password after a plain `init()`: whether it gave the
+ * vector's key, and how many timer callbacks this thread ran meanwhile (none if it had derived here).
+ */
+export interface AsyncDerivation {
+  matches: boolean;
+  ticks: number;
 }
 
 type Vector = Record<string, any>;
@@ -50,7 +60,21 @@ export async function runVectorSuite(e4: typeof E4, go: Record<string, Vector[]>
     runs.push(runOnBackend(e4, go, asked, backend));
   }
   await e4.init();
-  return { auto, runs };
+  return { auto, runs, asyncDerivation: await deriveAsync(e4, go.symKeyFromPassword[0]) };
+}
+
+async function deriveAsync(e4: typeof E4, v: Vector): Promise<AsyncDerivation> {
+  let ticks = 0;
+  let done = false;
+  const tick = (): void => {
+    if (done) return;
+    ticks++;
+    setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  const key = await e4.deriveKeyFromPasswordAsync(v.password);
+  done = true;
+  return { matches: e4.toHex(key) === v.key, ticks };
 }
 
 function runOnBackend(e4: typeof E4, go: Record<string, Vector[]>, asked: 'wasm' | 'js', backend: string): BackendRun {
