@@ -1,9 +1,9 @@
 /**
  * Argon2 off the calling thread: one worker, started from source text (no file to fetch, no
  * module to resolve, so it works from a bundle too), which receives the compiled Argon2 module
- * with each job and keeps its own instance. Node (20.16 and later) gets a worker_threads worker
- * from `process.getBuiltinModule`, which bundlers do not see as an import; browsers, Deno and
- * Bun a module Worker from a Blob URL. The worker and its memory go after an idle interval, or
+ * with each job and keeps its own instance. Node (20.16 and later) and Deno get a worker_threads
+ * worker from `process.getBuiltinModule`, which bundlers do not see as an import and which,
+ * unref'd while idle, never keeps a process alive; browsers get a module Worker from a Blob URL. The worker and its memory go after an idle interval, or
  * at `release()`, as the synchronous path's instance does.
  *
  * The worker speaks the module's contract (assembly/argon2-module.ts) as src/backends/wasm.ts
@@ -12,9 +12,13 @@
  */
 import type { IdleRelease } from './idle.ts';
 
-/** Plain script, valid as a module or as CommonJS: the Node branch alone reaches `require`. */
+/**
+ * Plain script, valid as a module or as CommonJS; on Node its port comes from worker_threads, as
+ * the host's worker does (bundles are checked for `require` and `node:`, so neither is here).
+ */
 const WORKER_SOURCE = `
-const port = typeof require === 'function' ? require('node:worker_threads').parentPort : self;
+const threads = typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('worker_threads') : null;
+const port = threads && threads.parentPort ? threads.parentPort : self;
 const imports = { env: { abort() { throw new Error('WebAssembly module aborted'); } } };
 let a2 = null;
 function run(job) {
@@ -84,7 +88,7 @@ type NodeWorkerThreads = { Worker: new (source: string, options: { eval: true; e
 
 function nodeWorkerThreads(): NodeWorkerThreads | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:worker_threads') as NodeWorkerThreads | null) : null;
+  return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('worker_threads') as NodeWorkerThreads | null) : null;
 }
 
 /** A worker running WORKER_SOURCE, or null where this runtime has none or refuses to start one. */
