@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEmbedded } from '../build/embedded.ts';
-import { driverScript, dukPrelude, findBinary, runScript } from '../test/embedded/scripts.ts';
+import { driverScript, dukPrelude, runScript } from '../test/embedded/scripts.ts';
+import { duk as dukBinary } from '../test/runtime/binaries.ts';
 
 const msIndex = process.argv.indexOf('--ms');
 const ms = msIndex > 0 ? Number(process.argv[msIndex + 1]) : 5000;
@@ -22,8 +23,9 @@ async function main(): Promise<void> {
   const { text } = await buildEmbedded();
   const dir = mkdtempSync(join(tmpdir(), 'e4ts-embedded-bench-'));
   const runs: { runtime: string; aes: string; binary: string; prelude: string; bundle: string }[] = [];
-  const duk = findBinary('duk');
-  if (duk === null) console.log('duk not found: apt-get install -y duktape');
+  const found = dukBinary();
+  const duk = found.path;
+  if (duk === null) console.log(found.hint);
   else {
     runs.push({ runtime: 'duk', aes: 'pure JS', binary: duk, prelude: await dukPrelude(false), bundle: text });
     runs.push({ runtime: 'duk', aes: 'firmware path (stand-in on the pure-JS AES)', binary: duk, prelude: await dukPrelude(true), bundle: text });

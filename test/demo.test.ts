@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoReport } from '../src/cli/demo.ts';
 import { runProcess } from './cli-helpers.ts';
-import { mosquittoPath, startMosquitto, type Mosquitto } from './mosquitto.ts';
+import { mosquittoBinary, startMosquitto, type Mosquitto } from './mosquitto.ts';
+import { checkInstalled } from './runtime/check-installed.ts';
 
 const DEVICES = 4;
 
@@ -55,7 +56,9 @@ describe('demo', () => {
   });
 });
 
-describe.skipIf(mosquittoPath === null)('demo on mosquitto', () => {
+checkInstalled(mosquittoBinary);
+
+describe.skipIf(mosquittoBinary.skip)('demo on mosquitto', () => {
   let mosquitto: Mosquitto;
   beforeAll(async () => {
     mosquitto = await startMosquitto();

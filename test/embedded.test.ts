@@ -25,7 +25,9 @@ import * as boardCodec from '../src/keys/e4goJsonSymmetric.ts';
 import type { ClientState } from '../src/keys/state.ts';
 import { createEspruinoStore } from '../src/stores/espruinoStorage.ts';
 import { createFakeStorage, fakeAes } from './embedded/espruino-fakes.ts';
-import { DRIVER, driverScript, driverVectors, dukPrelude, findBinary, runScript } from './embedded/scripts.ts';
+import { DRIVER, driverScript, driverVectors, dukPrelude, runScript } from './embedded/scripts.ts';
+import { duk } from './runtime/binaries.ts';
+import { checkInstalled } from './runtime/check-installed.ts';
 import { readVectors } from './vectors.ts';
 
 /**
@@ -395,8 +397,9 @@ describe("the board's state codec: symmetric-key states, in the form e4go writes
   });
 });
 
-const DUK = findBinary('duk');
-if (DUK === null) console.log('duk not found: apt-get install -y duktape (the embedded build is not run)');
+const DUK_BINARY = duk();
+const DUK = DUK_BINARY.path;
+checkInstalled(DUK_BINARY);
 
 describe('under duk, made to look like Espruino', () => {
   let dir: string;
@@ -409,10 +412,6 @@ describe('under duk, made to look like Espruino', () => {
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('duk is installed (required when CI=true)', () => {
-    if (process.env.CI === 'true') expect(DUK, 'apt-get install -y duktape').not.toBeNull();
   });
 
   it.runIf(DUK !== null).each([

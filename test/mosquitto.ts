@@ -1,37 +1,19 @@
 /**
  * mosquitto for the suites that need a real broker: found on the system (or at $MOSQUITTO), and
  * started on a free loopback port with a temporary configuration. Missing, its suites are skipped
- * after one line saying how to install it, except under CI=true, where that is a failure.
+ * (each file's `checkInstalled(mosquittoBinary)` says so), except under CI=true, where they fail.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './mqtt-helpers.ts';
+import { mosquitto, type SystemBinary } from './runtime/binaries.ts';
 
-function findMosquitto(): string | null {
-  const override = process.env.MOSQUITTO;
-  if (override !== undefined && override !== '') return existsSync(override) ? override : null;
-  for (const candidate of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
-  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : null;
-}
-
-/**
- * The mosquitto binary, or null (after one line saying how to install it) so the suite skips.
- * Under CI=true a missing mosquitto is a failure, not a skip.
- */
-export const mosquittoPath: string | null = (() => {
-  const path = findMosquitto();
-  if (path === null) {
-    if (process.env.CI === 'true') throw new Error('mosquitto is required under CI: apt-get install -y mosquitto');
-    console.log('mosquitto not found, skipping its suites: apt-get install -y mosquitto');
-  }
-  return path;
-})();
+/** mosquitto, from PATH, /usr/sbin or $MOSQUITTO (test/runtime/binaries.ts). */
+export const mosquittoBinary: SystemBinary = mosquitto();
+const mosquittoPath = mosquittoBinary.path;
 
 export interface Mosquitto {
   url: string;

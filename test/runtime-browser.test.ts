@@ -16,13 +16,14 @@ import { transform } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleBrowser } from '../build/bundle-browser.ts';
-import { findSystemBinary } from './runtime/binaries.ts';
+import { chromium as findChromium } from './runtime/binaries.ts';
+import { checkInstalled } from './runtime/check-installed.ts';
 import { expectCompleteReport, summary } from './runtime/report.ts';
 import type { RuntimeReport } from './runtime/vector-suite.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VECTORS = fileURLToPath(new URL('../../shared/vectors/e4go-vectors.json', import.meta.url));
-const browserBinary = findSystemBinary('Chromium', ['/usr/bin/chromium'], 'chromium');
+const browserBinary = findChromium();
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -81,6 +82,8 @@ const CSP_SCRIPT = `
   };
   window.e4tsReady = true;
 `;
+
+checkInstalled(browserBinary);
 
 describe.skipIf(browserBinary.skip)('Chromium', () => {
   let server: Server;

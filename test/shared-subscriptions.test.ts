@@ -11,13 +11,16 @@ import { cmdSetTopicKey, generateId, generateSymmetricKey, protectCommand } from
 import { createSymmetricClient } from '../src/client/symmetric.ts';
 import { E4MqttClient } from '../src/mqtt/adapter.ts';
 import { jsonLines, spawnCli } from './cli-helpers.ts';
-import { mosquittoPath, startMosquitto, type Mosquitto } from './mosquitto.ts';
+import { mosquittoBinary, startMosquitto, type Mosquitto } from './mosquitto.ts';
+import { checkInstalled } from './runtime/check-installed.ts';
 import { connectMqtt } from './mqtt-helpers.ts';
 
 const MESSAGES = 200;
 const DEVICES = 4;
 
-describe.skipIf(mosquittoPath === null)('shared subscriptions on mosquitto', () => {
+checkInstalled(mosquittoBinary);
+
+describe.skipIf(mosquittoBinary.skip)('shared subscriptions on mosquitto', () => {
   let mosquitto: Mosquitto;
   let dir: string;
 

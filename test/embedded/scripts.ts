@@ -6,8 +6,8 @@
  * bench/embedded.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bundleEs5, buildEmbedded, ROOT } from '../../build/embedded.ts';
 import { init } from '../../src/backends/select.ts';
 import { cmdSetTopicKey, protectCommand } from '../../src/c2Commands.ts';
@@ -30,21 +30,6 @@ const DUK_AS_ESPRUINO = [
   '  };',
   '})();',
 ].join('\n');
-
-/** The path of an executable named `name` on PATH, or null. */
-export function findBinary(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 const SYMMETRIC_BUILDERS = ['RemoveTopic', 'ResetTopics', 'SetIDKey', 'SetTopicKey'];
 
