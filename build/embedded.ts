@@ -158,7 +158,13 @@ const MESSAGE_ARGUMENTS = new Map([
 ]);
 
 /**
- * On the board an error's message is its code: calls to the factories of MESSAGE_ARGUMENTS lose
+ * Tables the board build empties: the key server's error codes (src/errors.ts), which no board
+ * code raises.
+ */
+const BOARD_EMPTIES = ['SERVER_CODES'];
+
+/**
+ * On the board an error's message is its code (and the tables of BOARD_EMPTIES are empty): calls to the factories of MESSAGE_ARGUMENTS lose
  * their message arguments, and `e4Error` then uses the code (src/errors.ts). That leaves out the
  * message strings and their formatting, about 3 KB, while `code`, the stable part, stays. A
  * message argument only formats text; one that assigns anything fails the build rather than be
@@ -173,6 +179,9 @@ function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile
       (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) ||
     ts.forEachChild(node, assigns) === true;
   const visit = (node: ts.Node): ts.Node => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && BOARD_EMPTIES.includes(node.name.text)) {
+      return context.factory.updateVariableDeclaration(node, node.name, undefined, undefined, context.factory.createObjectLiteralExpression());
+    }
     const from = ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? MESSAGE_ARGUMENTS.get(node.expression.text) : undefined;
     if (from !== undefined && ts.isCallExpression(node) && node.arguments.length > from) {
       for (const dropped of node.arguments.slice(from)) {
@@ -184,6 +193,48 @@ function codeOnlyErrors(context: ts.TransformationContext): (file: ts.SourceFile
     return ts.visitEachChild(node, visit, context);
   };
   return (file) => ts.visitNode(file, visit) as ts.SourceFile;
+}
+
+/**
+ * Replaces each top-level `const` whose value is arithmetic on numbers and on the module's own
+ * such constants by the number it is. Lowered to ES5 the constants become `var`s, whose sums
+ * esbuild cannot prove free of side effects, so an unused one (a public-key size on the board)
+ * would stay in the bundle; a number literal it drops.
+ */
+function foldNumericConstants(context: ts.TransformationContext): (file: ts.SourceFile) => ts.SourceFile {
+  return (file) => {
+    const known = new Map<string, number>();
+    const valueOf = (e: ts.Expression): number | undefined => {
+      if (ts.isNumericLiteral(e)) return Number(e.text);
+      if (ts.isIdentifier(e)) return known.get(e.text);
+      if (ts.isParenthesizedExpression(e)) return valueOf(e.expression);
+      if (!ts.isBinaryExpression(e)) return undefined;
+      const a = valueOf(e.left);
+      const b = valueOf(e.right);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.operatorToken.kind) {
+        case ts.SyntaxKind.PlusToken: return a + b;
+        case ts.SyntaxKind.MinusToken: return a - b;
+        case ts.SyntaxKind.AsteriskToken: return a * b;
+        default: return undefined;
+      }
+    };
+    const statements = file.statements.map((statement) => {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) return statement;
+      const declarations = statement.declarationList.declarations.map((d) => {
+        const value = d.initializer === undefined || !ts.isIdentifier(d.name) ? undefined : valueOf(d.initializer);
+        if (value === undefined || !Number.isSafeInteger(value) || value < 0) return d;
+        known.set((d.name as ts.Identifier).text, value);
+        return context.factory.updateVariableDeclaration(d, d.name, d.exclamationToken, d.type, context.factory.createNumericLiteral(value));
+      });
+      return context.factory.updateVariableStatement(
+        statement,
+        statement.modifiers,
+        context.factory.updateVariableDeclarationList(statement.declarationList, declarations),
+      );
+    });
+    return context.factory.updateSourceFile(file, statements);
+  };
 }
 
 /**
@@ -200,7 +251,7 @@ function lowerToEs5(codeOnly: boolean): esbuild.Plugin {
           compilerOptions: LOWERING,
           fileName: args.path,
           reportDiagnostics: true,
-          transformers: codeOnly ? { before: [codeOnlyErrors] } : undefined,
+          transformers: codeOnly ? { before: [foldNumericConstants, codeOnlyErrors] } : undefined,
         });
         const errors: esbuild.PartialMessage[] = (diagnostics ?? []).map((d) => ({
           text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),

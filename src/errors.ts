@@ -73,8 +73,14 @@ const CODES = {
   StoreFailed: 0,
   /** The ingestion pool was closed, or one of its worker threads stopped: it reads no more batches. */
   PoolClosed: 0,
+} as const;
 
-  // The key server (e4ts c2): its registry, its HTTP API and its jobs.
+/**
+ * The key server's codes (e4ts c2: its registry, its HTTP API and its jobs), after the others so
+ * that each earlier code keeps its batch status number. The board build, which has no key
+ * server, leaves them out (build/embedded.ts).
+ */
+const SERVER_CODES = {
   /** No client, topic, job, rule or token with that id or name. */
   NotFound: 0,
   /** A client, topic, rule or token with that name or id already exists. */
@@ -95,15 +101,17 @@ const CODES = {
   CommandFailed: 0,
 } as const;
 
-/** A table whose every property has its own name as its value. */
-function namesAsValues<T extends object>(names: T): { readonly [K in keyof T]: K } {
-  const out = {} as { [K in keyof T]: K };
-  for (const name in names) out[name] = name;
-  return out;
+/** Gives each property of `names` its own name as its value, in `out` (after what it holds). */
+function namesAsValues<T extends object, U extends object>(names: T, out = {} as U): U & { readonly [K in keyof T]: K } {
+  for (const name in names) (out as Record<string, unknown>)[name] = name;
+  return out as U & { readonly [K in keyof T]: K };
 }
 
 /** The error codes: each property's value is its name (`E4ErrorCode.NotAuthentic === 'NotAuthentic'`). */
-export const E4ErrorCode: { readonly [K in keyof typeof CODES]: K } = /* @__PURE__ */ namesAsValues(CODES);
+export const E4ErrorCode: { readonly [K in keyof typeof CODES | keyof typeof SERVER_CODES]: K } = /* @__PURE__ */ namesAsValues(
+  SERVER_CODES,
+  /* @__PURE__ */ namesAsValues(CODES),
+);
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];
 

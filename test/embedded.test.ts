@@ -86,6 +86,15 @@ describe('the bundle, statically', () => {
     expect(built.text).not.toContain('topic key not found');
   });
 
+  it("has the client's error codes, in the package's order, and none of the key server's", () => {
+    const ctx = vm.createContext({});
+    vm.runInContext(built.text, ctx);
+    const codes = vm.runInContext('Object.keys(E4.E4ErrorCode)', ctx) as string[];
+    const all = Object.keys(E4ErrorCode);
+    expect(codes).toEqual(all.slice(0, all.indexOf('PoolClosed') + 1));
+    expect(codes).not.toContain('NotFound');
+  });
+
   it('holds none of curve code, Argon2, WebAssembly, backend selection or @noble', () => {
     const forbidden = /@noble|argon2|wasm|select\.ts|curves\.ts|publicKey\.ts|src\/c2\.ts/;
     expect(built.inputs.filter((p) => forbidden.test(p))).toEqual([]);
