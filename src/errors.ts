@@ -73,6 +73,26 @@ const CODES = {
   StoreFailed: 0,
   /** The ingestion pool was closed, or one of its worker threads stopped: it reads no more batches. */
   PoolClosed: 0,
+
+  // The key server (e4ts c2): its registry, its HTTP API and its jobs.
+  /** No client, topic, job, rule or token with that id or name. */
+  NotFound: 0,
+  /** A client, topic, rule or token with that name or id already exists. */
+  AlreadyExists: 0,
+  /** The request's state forbids it (a revoked client, a topic whose rotation is running). */
+  Conflict: 0,
+  /** A missing, unknown, expired or revoked API token. */
+  Unauthorized: 0,
+  /** A token whose scope does not allow the route (a read-only token on an admin route). */
+  Forbidden: 0,
+  /** Too many requests for this token in the current window. */
+  RateLimited: 0,
+  /** The key-encryption key does not open the keys of this database, or none was given. */
+  KekMismatch: 0,
+  /** The database refused or could not run an operation; nothing was changed. */
+  DatabaseFailed: 0,
+  /** A command C2 sent was not confirmed: no acknowledgement in time, refused, or not published. */
+  CommandFailed: 0,
 } as const;
 
 /** A table whose every property has its own name as its value. */

@@ -9,7 +9,8 @@ const PINNED = [
   'OutOfMemory', 'NotInitialized', 'BackendUnavailable', 'Internal', 'MessageTooShort', 'TimestampTooOld',
   'TimestampInFuture', 'TopicKeyNotFound', 'SignerPublicKeyNotFound', 'InvalidSignature', 'InvalidCommand',
   'InvalidCommandLength', 'UnsupportedOperation', 'PubKeyNotFound', 'InvalidPublicKey', 'InvalidId',
-  'EmptyPayload', 'InvalidState', 'StoreFailed', 'PoolClosed',
+  'EmptyPayload', 'InvalidState', 'StoreFailed', 'PoolClosed', 'NotFound', 'AlreadyExists', 'Conflict',
+  'Unauthorized', 'Forbidden', 'RateLimited', 'KekMismatch', 'DatabaseFailed', 'CommandFailed',
 ];
 
 describe('batch status bytes', () => {
