@@ -106,17 +106,17 @@ class PostgresDatabase implements Database {
     this.statements = queryable(pool);
   }
 
-  all<T>(sql: string, params?: SqlValue[]): Promise<T[]> {
+  async all<T>(sql: string, params?: SqlValue[]): Promise<T[]> {
     this.checkOpen();
     return this.statements.all<T>(sql, params);
   }
 
-  get<T>(sql: string, params?: SqlValue[]): Promise<T | undefined> {
+  async get<T>(sql: string, params?: SqlValue[]): Promise<T | undefined> {
     this.checkOpen();
     return this.statements.get<T>(sql, params);
   }
 
-  run(sql: string, params?: SqlValue[]): Promise<{ changes: number }> {
+  async run(sql: string, params?: SqlValue[]): Promise<{ changes: number }> {
     this.checkOpen();
     return this.statements.run(sql, params);
   }

@@ -28,7 +28,8 @@ const STATEMENT_CACHE_LIMIT = 500;
 export function openSqlite(path: string): Database {
   let raw: BetterSqlite3.Database;
   try {
-    raw = new BetterSqlite3(path);
+    // No busy wait: the file is this process's alone, a lock held elsewhere is another C2 process.
+    raw = new BetterSqlite3(path, { timeout: 0 });
   } catch (e) {
     throw sqliteError(e, 'opening the SQLite database');
   }
