@@ -74,7 +74,7 @@ export interface TopicView {
   createdAt: number;
 }
 
-export type JobKind = 'rotate' | 'provision' | 'unlink' | 'reset' | 'revoke' | 'command';
+export type JobKind = 'rotate' | 'provision' | 'unlink' | 'reset' | 'revoke' | 'command' | 'deleteTopic';
 export type JobState = 'pending' | 'receivers' | 'senders' | 'running' | 'done' | 'failed';
 
 export interface JobView {

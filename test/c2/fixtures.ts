@@ -1,0 +1,124 @@
+/**
+ * Shared fixtures of the key server's suites: a broker (mosquitto when installed, else the
+ * embedded aedes), and a simulated fleet of real E4 clients (E4MqttClient over E4Client, both
+ * modes) sharing a few MQTT connections, as a gateway or a test bench would, with what each
+ * client received and refused recorded, and its topic keys readable for comparison with C2's.
+ */
+import type { MqttClient } from 'mqtt';
+import { generateEd25519KeyPair, generateSymmetricKey } from '../../src/c2.ts';
+import type { E4Client } from '../../src/client/client.ts';
+import { createPublicKeyClient } from '../../src/client/publicKey.ts';
+import { createSymmetricClient } from '../../src/client/symmetric.ts';
+import { startEmbeddedBroker } from '../../src/mqtt/broker.ts';
+import { E4MqttClient } from '../../src/mqtt/adapter.ts';
+import { hashTopic, idFromName } from '../../src/primitives.ts';
+import { toHex } from '../../src/utils.ts';
+import { mosquittoPath, startMosquitto } from '../mosquitto.ts';
+import { connectMqtt } from '../mqtt-helpers.ts';
+
+export interface TestBroker {
+  url: string;
+  /** Whether it has shared subscriptions (mosquitto does, aedes does not). */
+  sharedSubscriptions: boolean;
+  stop(): Promise<void>;
+}
+
+/** mosquitto when installed (required under CI), else the embedded aedes. */
+export async function startTestBroker(): Promise<TestBroker> {
+  if (mosquittoPath !== null) {
+    const m = await startMosquitto();
+    return { url: m.url, sharedSubscriptions: true, stop: () => m.stop() };
+  }
+  const b = await startEmbeddedBroker();
+  return { url: b.url, sharedSubscriptions: false, stop: () => b.close() };
+}
+
+export interface SimClient {
+  name: string;
+  /** 32 hex digits: SHA3-256(name)[0:16], as C2 derives it. */
+  id: string;
+  mode: 'symmetric' | 'publicKey';
+  /** Symmetric: the client key (hex), for `addClient`. */
+  key: string | null;
+  /** Public-key: the Ed25519 public key (hex), for `addClient`. */
+  publicKey: string | null;
+  e4: E4Client;
+  adapter: E4MqttClient;
+  /** Payloads read, per topic, as text. */
+  received: Map<string, string[]>;
+  /** Codes of messages and commands refused. */
+  rejected: string[];
+  /** Commands applied, in order. */
+  commands: string[];
+}
+
+/** E4 clients sharing `connections` MQTT connections, round robin. */
+export class SimFleet {
+  readonly clients: SimClient[] = [];
+  private next = 0;
+
+  private constructor(private readonly connections: MqttClient[]) {}
+
+  static async create(url: string, connections = 4): Promise<SimFleet> {
+    const opened = await Promise.all(Array.from({ length: connections }, () => connectMqtt(url)));
+    // Hundreds of adapters listen on each connection.
+    for (const mqtt of opened) mqtt.setMaxListeners(0);
+    return new SimFleet(opened);
+  }
+
+  /** A client of `mode` named `name`; public-key clients need C2's X25519 public key. */
+  async add(name: string, mode: 'symmetric' | 'publicKey', c2PublicKey?: Uint8Array): Promise<SimClient> {
+    const id = idFromName(name);
+    let e4: E4Client;
+    let key: string | null = null;
+    let publicKey: string | null = null;
+    if (mode === 'symmetric') {
+      const k = generateSymmetricKey();
+      key = toHex(k);
+      e4 = createSymmetricClient({ id, key: k });
+    } else {
+      if (c2PublicKey === undefined) throw new Error('a public-key client needs C2 public key');
+      const pair = generateEd25519KeyPair();
+      publicKey = toHex(pair.publicKey);
+      e4 = createPublicKeyClient({ id, privateKey: pair.privateKey, c2PublicKey });
+    }
+    const mqtt = this.connections[this.next++ % this.connections.length];
+    const adapter = await E4MqttClient.create({ mqtt, e4 });
+    const client: SimClient = {
+      name, id: toHex(id), mode, key, publicKey, e4, adapter, received: new Map(), rejected: [], commands: [],
+    };
+    adapter.on('message', (m) => {
+      const list = client.received.get(m.topic) ?? [];
+      list.push(new TextDecoder().decode(m.payload));
+      client.received.set(m.topic, list);
+    });
+    adapter.on('rejected', (r) => client.rejected.push(r.code));
+    adapter.on('command', (c) => client.commands.push(c.command));
+    this.clients.push(client);
+    return client;
+  }
+
+  /** The client's current key of `topic` (hex), or null. Read from its state, as a test may. */
+  static topicKey(client: SimClient, topic: string): string | null {
+    const state = client.e4.batchParts().state;
+    const key = state.topicKeys[toHex(hashTopic(topic))];
+    return key === undefined ? null : toHex(key);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) {
+      await c.adapter.close();
+      c.e4.destroy();
+    }
+    await Promise.all(this.connections.map((m) => m.endAsync()));
+  }
+}
+
+/** Polls `predicate` (which may be async) every 20 ms until it holds, or fails after `timeoutMs`. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
