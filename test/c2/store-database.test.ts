@@ -11,15 +11,7 @@ import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/c2
 import { numberedPlaceholders } from '../../src/c2server/db/postgres.ts';
 import { E4ErrorCode, isE4Error } from '../../src/errors.ts';
 import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './store-fixtures.ts';
 
 /** A node process running `code` (an ES module, with tsx), its stdout lines reported as they come. */
 function child(code: string): { lines: string[]; exited: Promise<number | null>; kill(): void } {
