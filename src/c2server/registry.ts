@@ -97,43 +97,39 @@ function notFound(what: string): Error {
   return e4Error(E4ErrorCode.NotFound, 'no ' + what);
 }
 
-function invalid(code: E4ErrorCode, message: string): Error {
-  return e4Error(code, message);
-}
-
 /** 32 lowercase hex digits of a client id; upper case accepted and lowered. */
 export function checkClientId(id: unknown): string {
   if (typeof id !== 'string' || !/^[0-9a-fA-F]{32}$/.test(id)) {
-    throw invalid(E4ErrorCode.InvalidId, 'a client id is ' + 2 * ID_LEN + ' hex digits');
+    throw e4Error(E4ErrorCode.InvalidId, 'a client id is ' + 2 * ID_LEN + ' hex digits');
   }
   return id.toLowerCase();
 }
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string') throw invalid(E4ErrorCode.InvalidName, 'a client name is a string');
+  if (typeof name !== 'string') throw e4Error(E4ErrorCode.InvalidName, 'a client name is a string');
   const error = validateName(name);
   if (error !== null) throw error;
   return name;
 }
 
 export function checkTopic(topic: unknown): string {
-  if (typeof topic !== 'string') throw invalid(E4ErrorCode.InvalidTopic, 'a topic is a string');
+  if (typeof topic !== 'string') throw e4Error(E4ErrorCode.InvalidTopic, 'a topic is a string');
   const error = validateTopic(topic);
   if (error !== null) throw error;
   return topic;
 }
 
 function checkRole(role: unknown): TopicRole {
-  if (!ROLES.includes(role as TopicRole)) throw invalid(E4ErrorCode.InvalidArgument, 'a role is receiver, sender or both');
+  if (!ROLES.includes(role as TopicRole)) throw e4Error(E4ErrorCode.InvalidArgument, 'a role is receiver, sender or both');
   return role as TopicRole;
 }
 
 /** 64 hex digits of a 32-byte key, not all zero. */
 function keyFromHex(hex: unknown, title: string, zeroCode: E4ErrorCode): Uint8Array {
-  if (typeof hex !== 'string' || !/^[0-9a-fA-F]*$/.test(hex)) throw invalid(E4ErrorCode.InvalidArgument, title + ' expected hex digits');
-  if (hex.length !== 2 * KEY_LEN) throw invalid(E4ErrorCode.InvalidKeyLength, title + ' expected ' + 2 * KEY_LEN + ' hex digits');
+  if (typeof hex !== 'string' || !/^[0-9a-fA-F]*$/.test(hex)) throw e4Error(E4ErrorCode.InvalidArgument, title + ' expected hex digits');
+  if (hex.length !== 2 * KEY_LEN) throw e4Error(E4ErrorCode.InvalidKeyLength, title + ' expected ' + 2 * KEY_LEN + ' hex digits');
   const key = fromHex(hex, title);
-  if (isAllZero(key)) throw invalid(zeroCode, title + ' is all zero bytes');
+  if (isAllZero(key)) throw e4Error(zeroCode, title + ' is all zero bytes');
   return key;
 }
 
@@ -218,7 +214,7 @@ export class Registry {
    * key must be a curve point whose key with C2 is not degenerate.
    */
   async addClient(input: NewClient, q: Queryable | Database = this.db): Promise<AddedClient> {
-    if (typeof input !== 'object' || input === null) throw invalid(E4ErrorCode.InvalidArgument, 'a new client is an object');
+    if (typeof input !== 'object' || input === null) throw e4Error(E4ErrorCode.InvalidArgument, 'a new client is an object');
     const name = checkName(input.name);
     const id = input.id === undefined ? toHex(idFromName(name)) : checkClientId(input.id);
     const mode = input.mode;
@@ -226,7 +222,7 @@ export class Registry {
     let publicKey: Uint8Array | null = null;
     let generatedKey: string | undefined;
     if (mode === 'symmetric') {
-      if (input.publicKey !== undefined) throw invalid(E4ErrorCode.InvalidArgument, 'a symmetric client takes a key, not a public key');
+      if (input.publicKey !== undefined) throw e4Error(E4ErrorCode.InvalidArgument, 'a symmetric client takes a key, not a public key');
       if (input.key === undefined) {
         key = generateSymmetricKey();
         generatedKey = toHex(key);
@@ -234,10 +230,10 @@ export class Registry {
         key = keyFromHex(input.key, '"key"', E4ErrorCode.ZeroKey);
       }
     } else if (mode === 'publicKey') {
-      if (input.key !== undefined) throw invalid(E4ErrorCode.InvalidArgument, 'a public-key client takes a public key, not a key');
+      if (input.key !== undefined) throw e4Error(E4ErrorCode.InvalidArgument, 'a public-key client takes a public key, not a key');
       publicKey = await this.checkPublicKey(input.publicKey, q);
     } else {
-      throw invalid(E4ErrorCode.InvalidArgument, 'a client mode is symmetric or publicKey');
+      throw e4Error(E4ErrorCode.InvalidArgument, 'a client mode is symmetric or publicKey');
     }
     const at = this.now();
     try {
@@ -266,14 +262,14 @@ export class Registry {
     try {
       ed25519.Point.fromBytes(publicKey, true);
     } catch {
-      throw invalid(E4ErrorCode.InvalidPublicKey, '"publicKey" is not the encoding of a curve point');
+      throw e4Error(E4ErrorCode.InvalidPublicKey, '"publicKey" is not the encoding of a curve point');
     }
     // A low-order point would give every such client the same, guessable key with C2.
     const c2Private = await this.c2PrivateKey(q);
     try {
       wipe(sharedKeyForClient(c2Private, publicKey));
     } catch (e) {
-      throw isE4Error(e) ? invalid(E4ErrorCode.InvalidPublicKey, '"publicKey" gives no usable key with C2') : e;
+      throw isE4Error(e) ? e4Error(E4ErrorCode.InvalidPublicKey, '"publicKey" gives no usable key with C2') : e;
     } finally {
       wipe(c2Private);
     }
@@ -297,7 +293,7 @@ export class Registry {
       params.push(after);
     }
     if (page.status !== undefined) {
-      if (page.status !== 'active' && page.status !== 'revoked') throw invalid(E4ErrorCode.InvalidArgument, 'a status is active or revoked');
+      if (page.status !== 'active' && page.status !== 'revoked') throw e4Error(E4ErrorCode.InvalidArgument, 'a status is active or revoked');
       where.push('c.status = ?');
       params.push(page.status);
     }
@@ -357,7 +353,7 @@ export class Registry {
   async setAckKey(id: string, ackKey: Uint8Array | null, q: Queryable | Database = this.db): Promise<void> {
     const clientId = checkClientId(id);
     if (ackKey !== null && (!(ackKey instanceof Uint8Array) || ackKey.length !== KEY_LEN || isAllZero(ackKey))) {
-      throw invalid(E4ErrorCode.InvalidKeyLength, 'an ack key is ' + KEY_LEN + ' bytes, not all zero');
+      throw e4Error(E4ErrorCode.InvalidKeyLength, 'an ack key is ' + KEY_LEN + ' bytes, not all zero');
     }
     const sealed = ackKey === null ? null : this.vault.seal('ack-key', [clientId], ackKey);
     await atomically(q, async (t) => {
@@ -448,9 +444,9 @@ export class Registry {
   async topicKey(name: string, which: 'current' | 'pending' | 'previous' | number, q: Queryable = this.db): Promise<TopicKey | null> {
     const topic = checkTopic(name);
     const byVersion = typeof which === 'number';
-    if (byVersion && (!Number.isInteger(which) || which < 1)) throw invalid(E4ErrorCode.InvalidArgument, 'a key version is an integer ≥ 1');
+    if (byVersion && (!Number.isInteger(which) || which < 1)) throw e4Error(E4ErrorCode.InvalidArgument, 'a key version is an integer ≥ 1');
     if (!byVersion && which !== 'current' && which !== 'pending' && which !== 'previous') {
-      throw invalid(E4ErrorCode.InvalidArgument, 'a key is current, pending, previous or a version');
+      throw e4Error(E4ErrorCode.InvalidArgument, 'a key is current, pending, previous or a version');
     }
     const row = await q.get<{ version: number; state: TopicKeyState; key_sealed: Uint8Array; kek_id: string; created_at: number }>(
       `SELECT version, state, key_sealed, kek_id, created_at FROM topic_keys WHERE topic = ? AND ${byVersion ? 'version' : 'state'} = ? ORDER BY version DESC LIMIT 1`,
@@ -577,7 +573,7 @@ export class Registry {
 
   /** Records the key version a client confirmed holding for a topic. */
   async confirmKeyVersion(clientId: string, topicName: string, version: number, q: Queryable = this.db): Promise<void> {
-    if (!Number.isInteger(version) || version < 1) throw invalid(E4ErrorCode.InvalidArgument, 'a key version is an integer ≥ 1');
+    if (!Number.isInteger(version) || version < 1) throw e4Error(E4ErrorCode.InvalidArgument, 'a key version is an integer ≥ 1');
     const { changes } = await q.run('UPDATE topic_clients SET key_version = ? WHERE topic = ? AND client_id = ?', [
       version,
       checkTopic(topicName),
