@@ -116,6 +116,8 @@ export function checkTopic(topic: unknown): string {
   if (typeof topic !== 'string') throw e4Error(E4ErrorCode.InvalidTopic, 'a topic is a string');
   const error = validateTopic(topic);
   if (error !== null) throw error;
+  // C2 publishes on its topics and subscribes to them: MQTT forbids wildcards and NUL in a topic name.
+  if (/[+#\u0000]/.test(topic)) throw e4Error(E4ErrorCode.InvalidTopic, 'a topic is an MQTT topic name: no wildcard (+, #) or NUL');
   return topic;
 }
 
