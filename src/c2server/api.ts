@@ -195,6 +195,9 @@ export interface C2Api {
 
   topicStats(topic?: string): Promise<TopicStatsView[]>;
 
+  /** C2's X25519 public key, hex (not secret): what public-key clients are created with. */
+  c2PublicKey(): Promise<string>;
+
   createToken(token: NewToken): Promise<{ token: TokenView; secret: string }>;
   listTokens(page?: PageRequest): Promise<Page<TokenView>>;
   revokeToken(id: string): Promise<void>;

@@ -12,13 +12,10 @@
  * At most `concurrency` commands are in flight at once (published, ack awaited): a rotation of
  * 10,000 clients is a stream, not 10,000 simultaneous publishes.
  */
-import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { generateSymmetricKey } from '../c2.ts';
-import { E4ErrorCode } from '../errors.ts';
-import { decodeCommand } from '../protocol/commands.ts';
-import { E4MqttC2, isC2Error, type CommandOutcome, type ManagedClient, type SendOptions } from '../mqtt/c2.ts';
-import { fromHex } from '../utils.ts';
+import { E4MqttC2, type CommandOutcome, type ManagedClient, type SendOptions } from '../mqtt/c2.ts';
+import { fromHex, wipe } from '../utils.ts';
 import type { ClientMode } from './api.ts';
 
 /** What it takes to command one client, as the registry holds it (keys opened). */
@@ -27,7 +24,7 @@ export interface DispatchTarget {
   id: string;
   name: string;
   mode: ClientMode;
-  /** Symmetric clients: the client key. */
+  /** Symmetric clients: the client key (the dispatcher wipes it, and `ackKey`, once registered). */
   key: Uint8Array | null;
   /** Public-key clients: the Ed25519 public key. */
   publicKey: Uint8Array | null;
@@ -51,13 +48,6 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** How long to wait for each acknowledgement (default 10 s). */
   ackTimeoutMs?: number;
-}
-
-/** A command a client refused, as its acknowledgement said (what the monitor counts). */
-export interface RejectedCommand {
-  clientId: string;
-  command: string;
-  code: E4ErrorCode;
 }
 
 /** A counting semaphore: `run` waits for a free slot. */
@@ -87,7 +77,6 @@ export class Dispatcher {
   private readonly directory: ClientDirectory;
   private readonly slots: Slots;
   private readonly clients = new Map<string, Promise<ManagedClient>>();
-  private readonly events = new EventEmitter();
 
   static async create(options: DispatcherOptions): Promise<Dispatcher> {
     const c2 = await E4MqttC2.create({
@@ -111,11 +100,6 @@ export class Dispatcher {
     return this.c2.stats;
   }
 
-  onRejected(listener: (event: RejectedCommand) => void): () => void {
-    this.events.on('rejected', listener);
-    return () => this.events.off('rejected', listener);
-  }
-
   /**
    * Sends `command` (from the `cmd…` builders) to the client and resolves once it is confirmed;
    * rejects with the C2Error of src/mqtt/c2.ts (AckTimeout, CommandRejected, PublishFailed, Closed).
@@ -123,14 +107,7 @@ export class Dispatcher {
   send(clientId: string, command: Uint8Array, options: SendOptions = {}): Promise<CommandOutcome> {
     return this.slots.run(async () => {
       const client = await this.client(clientId);
-      try {
-        return await this.c2.send(client, command, options);
-      } catch (e) {
-        if (isC2Error(e, 'CommandRejected') && e.clientCode !== undefined) {
-          this.events.emit('rejected', { clientId, command: decodeCommand(command).spec.name, code: e.clientCode } satisfies RejectedCommand);
-        }
-        throw e;
-      }
+      return this.c2.send(client, command, options);
     });
   }
 
@@ -138,9 +115,14 @@ export class Dispatcher {
   reenroll(clientId: string): Promise<CommandOutcome> {
     return this.slots.run(async () => {
       const client = await this.client(clientId);
-      const target = await this.directory.target(clientId);
-      if (target.ackKey === null) throw new Error('the client has no ack key yet');
-      return this.c2.enableAcks(client, target.ackKey);
+      const { key, ackKey } = await this.directory.target(clientId);
+      if (key !== null) wipe(key);
+      if (ackKey === null) throw new Error('the client has no ack key yet');
+      try {
+        return await this.c2.enableAcks(client, ackKey);
+      } finally {
+        wipe(ackKey);
+      }
     });
   }
 
@@ -172,10 +154,16 @@ export class Dispatcher {
     const target = await this.directory.target(clientId);
     const id = fromHex(target.id, 'id');
     const ackKey = target.ackKey ?? undefined;
-    const client =
-      target.mode === 'symmetric'
-        ? this.c2.register({ name: target.name, id, key: target.key as Uint8Array, ackKey })
-        : this.c2.register({ name: target.name, id, publicKey: target.publicKey as Uint8Array, ackKey });
+    let client: ManagedClient;
+    try {
+      client =
+        target.mode === 'symmetric'
+          ? this.c2.register({ name: target.name, id, key: target.key as Uint8Array, ackKey })
+          : this.c2.register({ name: target.name, id, publicKey: target.publicKey as Uint8Array, ackKey });
+    } finally {
+      // E4MqttC2 keeps copies.
+      for (const k of [target.key, target.ackKey]) if (k !== null) wipe(k);
+    }
     if (target.ackKey === null) {
       const key = generateSymmetricKey();
       await this.directory.saveAckKey(clientId, key);

@@ -38,11 +38,13 @@ import {
 import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
 import { isC2Error, type CommandOutcome } from '../mqtt/c2.ts';
 import type { Clock } from '../protocol/clock.ts';
-import { fromHex, toHex } from '../utils.ts';
+import { fromHex, toHex, wipe } from '../utils.ts';
 import type { EventView, JobKind, JobState, JobView, Page, PageRequest, TopicRole } from './api.ts';
 import type { Database, Queryable } from './db/database.ts';
+import { decodeCursor, encodeCursor, pageLimit } from './db/pages.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Journal, JournalStep, KeyHeld } from './journal.ts';
+import type { Registry } from './registry.ts';
 
 /**
  * Fault injection for the crash suite: with `E4TS_C2_CRASH_AT=<point>` (or `<point>#<n>`: the
@@ -90,14 +92,6 @@ export interface JobRow {
   finished_at: number | null;
 }
 
-/** The topic keys as the registry keeps them: sealed at rest, opened on demand. */
-export interface TopicKeyStore {
-  /** Generates a key, seals it and inserts it as `topic_keys(topic, version, 'pending')`, within `q`. */
-  addPendingKey(q: Queryable, topic: string, version: number): Promise<void>;
-  /** The key of a topic's version, opened (the caller wipes it). */
-  topicKey(topic: string, version: number): Promise<Uint8Array>;
-}
-
 /** The event log: appended within a transaction, announced to live listeners once committed. */
 export interface EventSink {
   append(q: Queryable, type: string, subject: string | null, data: Record<string, unknown>): Promise<EventView>;
@@ -115,13 +109,13 @@ export interface JobsOptions {
   db: Database;
   journal: Journal;
   dispatcher: Dispatcher;
-  keys: TopicKeyStore;
+  registry: Registry;
   events: EventSink;
   clock: Clock;
   /** Whether revoking a client rotates `topic` (rules.ts). */
   rotatesOnRevoke: (topic: string) => Promise<boolean>;
-  /** Once a rotation is committed (the monitor restarts its count of messages since rotation). */
-  onRotated?: (topic: string, version: number) => void;
+  /** A client refused a command about `topic` with `code` (the monitor counts them). */
+  onRefused?: (topic: string, code: E4ErrorCode) => void;
   retry?: Partial<RetryPolicy>;
   /** Clients commanded at once within a job (default 512; the dispatcher bounds what is in flight). */
   lanes?: number;
@@ -176,7 +170,8 @@ const SENDS = "('sender', 'both')";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function randomId(): string {
+/** 32 random hex digits: the ids of jobs and rules. */
+export function randomId(): string {
   const bytes = new Uint8Array(16);
   globalThis.crypto.getRandomValues(bytes);
   return toHex(bytes);
@@ -189,7 +184,7 @@ export class Jobs {
   private readonly db: Database;
   private readonly journal: Journal;
   private readonly dispatcher: Dispatcher;
-  private readonly keys: TopicKeyStore;
+  private readonly registry: Registry;
   private readonly events: EventSink;
   private readonly clock: Clock;
   private readonly options: JobsOptions;
@@ -206,7 +201,7 @@ export class Jobs {
     this.db = options.db;
     this.journal = options.journal;
     this.dispatcher = options.dispatcher;
-    this.keys = options.keys;
+    this.registry = options.registry;
     this.events = options.events;
     this.clock = options.clock;
     this.retry = { attempts: options.retry?.attempts ?? 3, backoffMs: options.retry?.backoffMs ?? 500 };
@@ -224,24 +219,13 @@ export class Jobs {
 
   /**
    * Links the client to the topic and starts sending it the topic's key (the current one, and a
-   * pending rotation's when its role may have it yet), in one transaction with the link.
+   * pending rotation's when its role may have it yet), in one transaction with the link. Linking
+   * again changes the role and sends the keys again.
    */
   provision(clientId: string, topic: string, role: TopicRole): Promise<JobRow> {
-    return this.create('provision', { topic, clientId, params: { role } }, async (q, now) => {
-      const client = await this.activeClient(q, clientId);
+    return this.create('provision', { topic, clientId, params: { role } }, async (q) => {
       await this.topicOpen(q, topic);
-      const linked = await q.get<{ role: TopicRole }>('SELECT role FROM topic_clients WHERE topic = ? AND client_id = ?', [topic, clientId]);
-      if (linked !== undefined) {
-        if (linked.role === role) throw e4Error(E4ErrorCode.AlreadyExists, 'client ' + client.name + ' is already linked to that topic');
-        await q.run('UPDATE topic_clients SET role = ? WHERE topic = ? AND client_id = ?', [role, topic, clientId]);
-      } else {
-        await q.run('INSERT INTO topic_clients (topic, client_id, role, key_version, created_at) VALUES (?, ?, ?, NULL, ?)', [
-          topic,
-          clientId,
-          role,
-          now,
-        ]);
-      }
+      await this.registry.link(clientId, topic, role, q);
     });
   }
 
@@ -249,9 +233,8 @@ export class Jobs {
   unlink(clientId: string, topic: string): Promise<JobRow> {
     return this.create('unlink', { topic, clientId }, async (q) => {
       const linked = await q.get<{ role: TopicRole }>('SELECT role FROM topic_clients WHERE topic = ? AND client_id = ?', [topic, clientId]);
-      if (linked === undefined) throw e4Error(E4ErrorCode.NotFound, 'the client is not linked to that topic');
-      await q.run('DELETE FROM topic_clients WHERE topic = ? AND client_id = ?', [topic, clientId]);
-      return { role: linked.role };
+      await this.registry.unlink(clientId, topic, q);
+      return { role: linked?.role };
     });
   }
 
@@ -267,13 +250,13 @@ export class Jobs {
    * every topic; the job then tells it to forget them and rotates them for the others.
    */
   revoke(clientId: string): Promise<JobRow> {
-    return this.create('revoke', { clientId }, async (q, now) => {
+    return this.create('revoke', { clientId }, async (q) => {
       const client = await this.activeClient(q, clientId);
       const links = await q.all<{ topic: string; role: TopicRole }>(
         'SELECT topic, role FROM topic_clients WHERE client_id = ? ORDER BY topic',
         [clientId],
       );
-      await q.run("UPDATE clients SET status = 'revoked', revoked_at = ?, updated_at = ? WHERE id = ?", [now, now, clientId]);
+      await this.registry.revokeClient(clientId, q);
       await q.run('DELETE FROM topic_clients WHERE client_id = ?', [clientId]);
       await this.events.append(q, 'client.revoked', clientId, { name: client.name });
       return { links, rotations: {} };
@@ -329,9 +312,9 @@ export class Jobs {
     };
   }
 
-  /** Newest first; the cursor is the last id of the previous page. */
+  /** Newest first. */
   async list(page: PageRequest & { state?: JobState; topic?: string } = {}): Promise<Page<JobView>> {
-    const limit = pageLimit(page.limit);
+    const limit = pageLimit(page);
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (page.state !== undefined) {
@@ -342,8 +325,9 @@ export class Jobs {
       where.push('topic = ?');
       params.push(page.topic);
     }
-    if (page.cursor !== undefined) {
-      const [at, id] = decodeCursor(page.cursor);
+    const after = decodeCursor(page.cursor, 'text') as string | undefined;
+    if (after !== undefined) {
+      const [at, id] = [Number(after.slice(0, after.indexOf(':'))), after.slice(after.indexOf(':') + 1)];
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       params.push(at, at, id);
     }
@@ -351,10 +335,10 @@ export class Jobs {
       `SELECT * FROM jobs ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
       [...params, limit + 1],
     );
-    const more = rows.length > limit;
-    const items = await Promise.all(rows.slice(0, limit).map((r) => this.viewOf(r)));
-    const last = rows[limit - 1];
-    return { items, next: more ? encodeCursor(Number(last.created_at), last.id) : null };
+    const kept = rows.slice(0, limit);
+    const items = await Promise.all(kept.map((r) => this.viewOf(r)));
+    const last = kept[kept.length - 1];
+    return { items, next: rows.length > limit ? encodeCursor(Number(last.created_at) + ':' + last.id) : null };
   }
 
   /** Resolves with the job once done; rejects with its error (an E4Error `CommandFailed`, its code in the message) once failed. */
@@ -386,6 +370,15 @@ export class Jobs {
     }
   }
 
+  /** Whether the topic's last job of `kind` failed less than `ms` ago. */
+  async failedRecently(kind: JobKind, topic: string, ms: number): Promise<boolean> {
+    const last = await this.db.get<{ state: JobState; finished_at: number | null }>(
+      'SELECT state, finished_at FROM jobs WHERE kind = ? AND topic = ? ORDER BY created_at DESC LIMIT 1',
+      [kind, topic],
+    );
+    return last?.state === 'failed' && this.clock() - Number(last.finished_at) < ms;
+  }
+
   /** The unfinished rotation or deletion of the topic, if any. */
   async activeTopicJob(q: Queryable, topic: string): Promise<JobRow | undefined> {
     return q.get<JobRow>(
@@ -407,9 +400,9 @@ export class Jobs {
     let version: number;
     if (pending !== undefined) version = Number(pending.version);
     else {
-      const current = await q.get<{ current_version: number }>('SELECT current_version FROM topics WHERE name = ?', [topic]);
-      version = Number(current!.current_version) + 1;
-      await this.keys.addPendingKey(q, topic, version);
+      const key = await this.registry.insertPendingKey(topic, q);
+      wipe(key.key);
+      version = key.version;
     }
     const job = await this.insertJob(q, 'rotate', { topic, state: 'receivers', keyVersion: version, params: { origin } });
     if (also !== undefined) await also(q, job);
@@ -419,10 +412,10 @@ export class Jobs {
   private async create(
     kind: JobKind,
     target: { topic?: string; clientId?: string; params?: Record<string, unknown> },
-    prepare: (q: Queryable, now: number) => Promise<Record<string, unknown> | void>,
+    prepare: (q: Queryable) => Promise<Record<string, unknown> | void>,
   ): Promise<JobRow> {
     const job = await this.db.transaction(async (q) => {
-      const extra = await prepare(q, this.clock());
+      const extra = await prepare(q);
       return this.insertJob(q, kind, { ...target, state: 'running', params: { ...target.params, ...extra } });
     });
     return this.launch(job);
@@ -547,9 +540,7 @@ export class Jobs {
   private async runRotation(job: JobRow): Promise<void> {
     const topic = job.topic as string;
     const version = job.key_version as number;
-    const key = await this.keys.topicKey(topic, version);
-    const command = cmdSetTopicKey(key, topic);
-    key.fill(0);
+    const command = await this.setTopicKeyCommand(topic, version);
     try {
       const phases: { state: 'receivers' | 'senders'; roles: string; code: string }[] = [
         { state: 'receivers', roles: RECEIVES, code: 'RotationAborted' },
@@ -588,15 +579,10 @@ export class Jobs {
     }
     faultPoint('rotate:before-commit');
     await this.finish(job, 'done', null, async (q) => {
-      const now = this.clock();
-      await q.run("UPDATE topic_keys SET state = 'retired' WHERE topic = ? AND state = 'previous'", [topic]);
-      await q.run("UPDATE topic_keys SET state = 'previous' WHERE topic = ? AND state = 'current'", [topic]);
-      await q.run("UPDATE topic_keys SET state = 'current' WHERE topic = ? AND version = ? AND state = 'pending'", [topic, version]);
-      await q.run('UPDATE topics SET current_version = ?, rotated_at = ? WHERE name = ?', [version, now, topic]);
-      await q.run('UPDATE topic_stats SET since_rotation = 0, updated_at = ? WHERE topic = ?', [now, topic]);
+      await this.registry.promotePendingKey(topic, version, q);
+      await q.run('UPDATE topic_stats SET since_rotation = 0, updated_at = ? WHERE topic = ?', [this.clock(), topic]);
       return [await this.events.append(q, 'topic.rotated', topic, { version, job: job.id })];
     });
-    this.options.onRotated?.(topic, version);
   }
 
   /** Active clients of the topic in `roles` not confirmed holding `version`. */
@@ -640,9 +626,7 @@ export class Jobs {
       if (target === last) return;
       const wanted = last === null && target !== versions.current ? [versions.current, target] : [target];
       for (const version of wanted) {
-        const key = await this.keys.topicKey(topic, version);
-        const command = cmdSetTopicKey(key, topic);
-        key.fill(0);
+        const command = await this.setTopicKeyCommand(topic, version);
         try {
           await this.sendOrFail(job, [
             {
@@ -657,6 +641,17 @@ export class Jobs {
         }
       }
       last = target;
+    }
+  }
+
+  /** SetTopicKey of a version of the topic's key (the caller wipes it once sent). */
+  private async setTopicKeyCommand(topic: string, version: number): Promise<Uint8Array> {
+    const key = await this.registry.topicKey(topic, version);
+    if (key === null) throw new JobFailure(E4ErrorCode.InvalidState, 'no key version ' + version + ' for "' + topic + '"');
+    try {
+      return cmdSetTopicKey(key.key, topic);
+    } finally {
+      wipe(key.key);
     }
   }
 
@@ -935,6 +930,10 @@ export class Jobs {
       } catch (e) {
         if (this.stopping || isC2Error(e, 'Closed')) throw new Stopping();
         if (!isC2Error(e)) throw e;
+        const topic = item.step.args.topic ?? job.topic;
+        if (isC2Error(e, 'CommandRejected') && e.clientCode !== undefined && typeof topic === 'string') {
+          this.options.onRefused?.(topic, e.clientCode);
+        }
         failure = { code: isC2Error(e, 'CommandRejected') && e.clientCode !== undefined ? e.clientCode : e.code, message: e.message };
         if (attempt === attempts) break;
         await sleep(this.retry.backoffMs * 2 ** (attempt - 1));
@@ -985,26 +984,4 @@ function describeFailures(result: SendResult, role: string): string {
   const first = result.failures[0];
   const n = result.failures.length;
   return n + ' ' + role + (n === 1 ? '' : 's') + ' did not confirm (' + first.clientId + ': ' + first.code + (n > 1 ? '; …' : '') + ')';
-}
-
-export function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw e4Error(E4ErrorCode.InvalidArgument, '"limit" expected an integer from 1 to 1000');
-  }
-  return limit;
-}
-
-function encodeCursor(at: number, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return [value[0], value[1]];
-  } catch {
-    // Reported below.
-  }
-  throw e4Error(E4ErrorCode.InvalidArgument, '"cursor" is not a cursor this server gave');
 }

@@ -2,9 +2,12 @@
  * Shared fixtures of the key server's suites: a broker (mosquitto when installed, else the
  * embedded aedes), and a simulated fleet of real E4 clients (E4MqttClient over E4Client, both
  * modes) sharing a few MQTT connections, as a gateway or a test bench would, with what each
- * client received and refused recorded, and its topic keys readable for comparison with C2's.
+ * client received and refused recorded, and its topic keys readable for comparison with C2's;
+ * and a C2 service on a database of either engine, which can be stopped and started again on
+ * the same database.
  */
 import type { MqttClient } from 'mqtt';
+import { init } from '../../src/backends/select.ts';
 import { generateEd25519KeyPair, generateSymmetricKey } from '../../src/c2.ts';
 import type { E4Client } from '../../src/client/client.ts';
 import { createPublicKeyClient } from '../../src/client/publicKey.ts';
@@ -12,7 +15,10 @@ import { createSymmetricClient } from '../../src/client/symmetric.ts';
 import { startEmbeddedBroker } from '../../src/mqtt/broker.ts';
 import { E4MqttClient } from '../../src/mqtt/adapter.ts';
 import { hashTopic, idFromName } from '../../src/primitives.ts';
-import { toHex } from '../../src/utils.ts';
+import { fromHex, toHex } from '../../src/utils.ts';
+import { openDatabase, type Database } from '../../src/c2server/db/database.ts';
+import { createC2Service, type C2Service, type C2ServiceOptions } from '../../src/c2server/service.ts';
+import { kekFromBytes, openVault, type Kek } from '../../src/c2server/vault.ts';
 import { mosquittoPath, startMosquitto } from '../mosquitto.ts';
 import { connectMqtt } from '../mqtt-helpers.ts';
 
@@ -25,6 +31,8 @@ export interface TestBroker {
 
 /** mosquitto when installed (required under CI), else the embedded aedes. */
 export async function startTestBroker(): Promise<TestBroker> {
+  // Every suite that starts a broker uses the project's primitives too.
+  await init();
   if (mosquittoPath !== null) {
     const m = await startMosquitto();
     return { url: m.url, sharedSubscriptions: true, stop: () => m.stop() };
@@ -82,11 +90,16 @@ export class SimFleet {
       publicKey = toHex(pair.publicKey);
       e4 = createPublicKeyClient({ id, privateKey: pair.privateKey, c2PublicKey });
     }
+    const client = { name, id: toHex(id), mode, key, publicKey, e4, received: new Map(), rejected: [], commands: [] } as unknown as SimClient;
+    await this.attach(client);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Connects the client's E4 client again (after `client.adapter.close()`: a device back online). */
+  async attach(client: SimClient): Promise<void> {
     const mqtt = this.connections[this.next++ % this.connections.length];
-    const adapter = await E4MqttClient.create({ mqtt, e4 });
-    const client: SimClient = {
-      name, id: toHex(id), mode, key, publicKey, e4, adapter, received: new Map(), rejected: [], commands: [],
-    };
+    const adapter = await E4MqttClient.create({ mqtt, e4: client.e4 });
     adapter.on('message', (m) => {
       const list = client.received.get(m.topic) ?? [];
       list.push(new TextDecoder().decode(m.payload));
@@ -94,8 +107,7 @@ export class SimFleet {
     });
     adapter.on('rejected', (r) => client.rejected.push(r.code));
     adapter.on('command', (c) => client.commands.push(c.command));
-    this.clients.push(client);
-    return client;
+    client.adapter = adapter;
   }
 
   /** The client's current key of `topic` (hex), or null. Read from its state, as a test may. */
@@ -120,5 +132,67 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export type ServiceOverrides = Omit<Partial<C2ServiceOptions>, 'db' | 'vault' | 'mqtt'>;
+
+/** A C2 service on the database at `url` and the broker at `brokerUrl`, under one KEK across restarts. */
+export class TestC2 {
+  service!: C2Service;
+  db!: Database;
+  private mqtt!: MqttClient;
+  readonly kek: Kek = kekFromBytes(generateSymmetricKey());
+
+  constructor(
+    readonly url: string,
+    readonly brokerUrl: string,
+    private readonly overrides: ServiceOverrides = {},
+  ) {}
+
+  async start(overrides: ServiceOverrides = {}): Promise<C2Service> {
+    this.db = await openDatabase(this.url);
+    this.mqtt = await connectMqtt(this.brokerUrl);
+    const vault = await openVault(this.db, this.kek);
+    this.service = await createC2Service({
+      db: this.db,
+      vault,
+      mqtt: this.mqtt,
+      ackTimeoutMs: 3000,
+      retry: { attempts: 2, backoffMs: 100 },
+      ...this.overrides,
+      ...overrides,
+    });
+    return this.service;
+  }
+
+  async stop(): Promise<void> {
+    await this.service.stop();
+    await this.mqtt.endAsync();
+    await this.db.close();
+  }
+
+  async c2PublicKey(): Promise<Uint8Array> {
+    return fromHex(await this.service.c2PublicKey(), 'c2PublicKey');
+  }
+
+  /** The topic's keys as C2 holds them (hex), by version. */
+  async topicKeys(topic: string): Promise<Map<number, { key: string; state: string }>> {
+    const rows = await this.db.all<{ version: number }>('SELECT version FROM topic_keys WHERE topic = ? ORDER BY version', [topic]);
+    const out = new Map<number, { key: string; state: string }>();
+    for (const { version } of rows) {
+      const k = await this.service.registry.topicKey(topic, Number(version));
+      if (k !== null) out.set(Number(version), { key: toHex(k.key), state: k.state });
+    }
+    return out;
+  }
+}
+
+/** Registers each simulated client with C2 (its key or public key), in order. */
+export async function registerFleet(service: C2Service, clients: SimClient[]): Promise<void> {
+  for (const c of clients) {
+    await service.addClient(
+      c.mode === 'symmetric' ? { name: c.name, mode: 'symmetric', key: c.key! } : { name: c.name, mode: 'publicKey', publicKey: c.publicKey! },
+    );
   }
 }
