@@ -196,3 +196,23 @@ export async function registerFleet(service: C2Service, clients: SimClient[]): P
     );
   }
 }
+
+/** JSON over HTTP to a running server with a bearer token; a non-2xx answer rejects with its `{code, message}`. */
+export function apiClient(origin: string, token: string) {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(origin + path, {
+      method,
+      headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const value = text === '' ? undefined : JSON.parse(text);
+    if (!response.ok) throw Object.assign(new Error(method + ' ' + path + ': ' + response.status + ' ' + text), value ?? {});
+    return value as T;
+  }
+  return {
+    get: <T>(path: string) => call<T>('GET', path),
+    post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+    delete: <T>(path: string) => call<T>('DELETE', path),
+  };
+}
