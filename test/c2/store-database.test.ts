@@ -5,13 +5,13 @@
  * its PostgreSQL lock; a second process on a SQLite file is refused).
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/c2server/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/c2server/db/migrations.ts';
 import { numberedPlaceholders } from '../../src/c2server/db/postgres.ts';
 import { E4ErrorCode, isE4Error } from '../../src/errors.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { rejection } from './store-fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { rejection, useStores } from './store-fixtures.ts';
 
 /** A node process running `code` (an ES module, with tsx), its stdout lines reported as they come. */
 function child(code: string): { lines: string[]; exited: Promise<number | null>; kill(): void } {
@@ -42,23 +42,8 @@ async function until(predicate: () => boolean | Promise<boolean>, what: string, 
 const DATABASE_MODULE = new URL('../../src/c2server/db/database.ts', import.meta.url).href;
 
 describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  const opened: Database[] = [];
-
-  async function fresh(): Promise<{ db: Database; url: string }> {
-    const url = await dbs.create();
-    const db = await openDatabase(url);
-    opened.push(db);
-    return { db, url };
-  }
-
-  beforeAll(async () => {
-    if (!skip) dbs = await testDatabases(dialect);
-  });
-  afterAll(async () => {
-    for (const db of opened) await db.close();
-    await dbs?.close();
-  });
+  const suite = useStores(dialect, skip);
+  const fresh = () => suite.openBare();
 
   describe.skipIf(skip)('migrations', () => {
     it('a fresh database is at the code’s version, every table of schema v1 present', async () => {
@@ -75,7 +60,7 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
       await db.run('INSERT INTO settings (name, value) VALUES (?, ?)', ['kept', 'yes']);
       await db.close();
       const again = await openDatabase(url);
-      opened.push(again);
+      suite.track(again);
       expect(await migrate(again)).toEqual([]);
       expect(await again.all('SELECT version FROM schema_migrations')).toEqual([{ version: SCHEMA_VERSION }]);
       expect(await again.get('SELECT value FROM settings WHERE name = ?', ['kept'])).toEqual({ value: 'yes' });
@@ -110,9 +95,9 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
     });
 
     it.skipIf(dialect !== 'postgres')('several processes opening a fresh database at once migrate it once', async () => {
-      const url = await dbs.create();
+      const url = await suite.dbs.create();
       const all = await Promise.all([openDatabase(url), openDatabase(url), openDatabase(url), openDatabase(url)]);
-      opened.push(...all);
+      all.forEach((db) => suite.track(db));
       expect(await all[0].all('SELECT version FROM schema_migrations')).toEqual([{ version: SCHEMA_VERSION }]);
     });
   });
@@ -280,7 +265,7 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
       expect(other).not.toBeNull();
       if (dialect === 'postgres') {
         const second = await openDatabase(url);
-        opened.push(second);
+        suite.track(second);
         expect(await second.tryLock('job:1')).toBeNull();
         await lock!.release();
         const taken = await second.tryLock('job:1');

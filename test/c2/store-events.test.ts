@@ -3,33 +3,23 @@
  * after it commits (a rolled-back change leaves neither a row nor an announcement), listed in
  * order in pages, after an id, by type; data carrying bytes refused; listeners isolated.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventView } from '../../src/c2server/api.ts';
-import type { Database } from '../../src/c2server/db/database.ts';
 import { EventLog } from '../../src/c2server/events.ts';
 import { E4ErrorCode } from '../../src/errors.ts';
-import { init } from '../../src/index.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { manualClock, openStore, rejection, type Store } from './store-fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { manualClock, rejection, useStores, type Store } from './store-fixtures.ts';
 
 describe.each(DIALECTS)('events on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  const opened: Database[] = [];
+  const suite = useStores(dialect, skip);
   let s: Store;
-  let clock: ReturnType<typeof manualClock>;
+  const clock = manualClock();
   let events: EventLog;
 
-  beforeAll(async () => {
-    await init();
+  beforeAll(() => {
     if (skip) return;
-    dbs = await testDatabases(dialect);
-    s = await openStore(dbs, opened);
-    clock = manualClock();
+    s = suite.store;
     events = new EventLog(s.db, { now: clock.now });
-  });
-  afterAll(async () => {
-    for (const db of opened) await db.close();
-    await dbs?.close();
   });
 
   it.skipIf(skip)('records an event and announces it to every listener until it unsubscribes', async () => {

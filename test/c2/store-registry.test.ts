@@ -4,34 +4,24 @@
  * roles and confirmed versions, ack keys, C2's key pair; duplicates and bad input refused with the
  * database unchanged, unknown ids NotFound, pages that add up to the whole list.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateEd25519KeyPair } from '../../src/c2.ts';
-import type { Database } from '../../src/c2server/db/database.ts';
 import { openRegistry } from '../../src/c2server/registry.ts';
 import { E4ErrorCode } from '../../src/errors.ts';
-import { init } from '../../src/index.ts';
 import { nobleCurves } from '../../src/keys/curves.ts';
 import { hashTopic, idFromName } from '../../src/primitives.ts';
 import { toHex } from '../../src/utils.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { openStore, rejection, snapshot, type Store } from './store-fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { rejection, snapshot, useStores, type Store } from './store-fixtures.ts';
 
 const KEY_A = 'a1'.repeat(32);
 
 describe.each(DIALECTS)('registry on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  const opened: Database[] = [];
+  const suite = useStores(dialect, skip);
   let s: Store;
 
-  beforeAll(async () => {
-    await init();
-    if (skip) return;
-    dbs = await testDatabases(dialect);
-    s = await openStore(dbs, opened);
-  });
-  afterAll(async () => {
-    for (const db of opened) await db.close();
-    await dbs?.close();
+  beforeAll(() => {
+    if (!skip) s = suite.store;
   });
 
   /** `promise` rejects with `code` and leaves every table as it was. */

@@ -4,34 +4,24 @@
  * at most once per interval; duplicates and bad input refused unchanged; pages; the bootstrap
  * admin token made only on a database without tokens.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/c2server/db/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BOOTSTRAP_TOKEN_NAME, Tokens } from '../../src/c2server/tokens.ts';
 import { E4ErrorCode } from '../../src/errors.ts';
-import { init } from '../../src/index.ts';
 import { sha3_256 } from '../../src/primitives.ts';
 import { toHex } from '../../src/utils.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { manualClock, openStore, rejection, snapshot, type Store } from './store-fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { manualClock, rejection, snapshot, useStores, type Store } from './store-fixtures.ts';
 
 describe.each(DIALECTS)('tokens on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  const opened: Database[] = [];
+  const suite = useStores(dialect, skip);
   let s: Store;
-  let clock: ReturnType<typeof manualClock>;
+  const clock = manualClock();
   let tokens: Tokens;
 
-  beforeAll(async () => {
-    await init();
+  beforeAll(() => {
     if (skip) return;
-    dbs = await testDatabases(dialect);
-    s = await openStore(dbs, opened);
-    clock = manualClock();
+    s = suite.store;
     tokens = new Tokens(s.db, { now: clock.now, touchIntervalMs: 60_000 });
-  });
-  afterAll(async () => {
-    for (const db of opened) await db.close();
-    await dbs?.close();
   });
 
   it.skipIf(skip)('creates a token whose secret is returned once and stored only as its SHA3-256', async () => {
@@ -41,7 +31,7 @@ describe.each(DIALECTS)('tokens on $dialect', ({ dialect, skip }) => {
     expect(JSON.stringify(token)).not.toContain(secret);
     const row = await s.db.get<{ hash: string }>('SELECT hash FROM tokens WHERE id = ?', [token.id]);
     expect(row?.hash).toBe(toHex(sha3_256(secret)));
-    for (const bytes of dbs.storedBytes(s.url)) expect(Buffer.from(bytes).indexOf(secret)).toBe(-1);
+    for (const bytes of suite.dbs.storedBytes(s.url)) expect(Buffer.from(bytes).indexOf(secret)).toBe(-1);
     expect(await tokens.authenticate(secret)).toMatchObject({ id: token.id, scope: 'admin' });
   });
 
@@ -111,7 +101,7 @@ describe.each(DIALECTS)('tokens on $dialect', ({ dialect, skip }) => {
   });
 
   it.skipIf(skip)('the bootstrap admin token is made on a database without tokens only, once', async () => {
-    const fresh = await openStore(dbs, opened);
+    const fresh = await suite.open();
     const first = new Tokens(fresh.db);
     const made = await first.ensureBootstrapToken();
     expect(made?.token).toMatchObject({ name: BOOTSTRAP_TOKEN_NAME, scope: 'admin' });

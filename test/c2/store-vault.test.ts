@@ -30,8 +30,8 @@ import {
 import { E4ErrorCode } from '../../src/errors.ts';
 import { init } from '../../src/index.ts';
 import { fromHex, toHex } from '../../src/utils.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { openStore, randomKek, rejection, snapshot, type Store } from './store-fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { randomKek, rejection, snapshot, useStores, type Store } from './store-fixtures.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -185,20 +185,11 @@ describe('sealing (SQLite)', () => {
 });
 
 describe.each(DIALECTS)('vault on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  const opened: Database[] = [];
-
-  beforeAll(async () => {
-    if (!skip) dbs = await testDatabases(dialect);
-  });
-  afterAll(async () => {
-    for (const db of opened) await db.close();
-    await dbs?.close();
-  });
+  const suite = useStores(dialect, skip);
 
   /** A store holding one key of every kind, and every secret it made (hex). */
   async function populated(): Promise<{ s: Store; secrets: string[] }> {
-    const s = await openStore(dbs, opened);
+    const s = await suite.open();
     const secrets: string[] = [];
     const given = toHex(generateSymmetricKey());
     secrets.push(given);
@@ -244,15 +235,15 @@ describe.each(DIALECTS)('vault on $dialect', ({ dialect, skip }) => {
     // Every sealed column is bound to the current KEK.
     expect(await s.db.all('SELECT DISTINCT kek_id FROM topic_keys UNION SELECT DISTINCT kek_id FROM secrets')).toEqual([{ kek_id: s.vault.kekId }]);
     // The positive control: the stored bytes do hold what is not secret (names, a topic).
-    const stored = dbs.storedBytes(s.url);
+    const stored = suite.dbs.storedBytes(s.url);
     expect(stored.some((b) => Buffer.from(b).indexOf('leak-generated') >= 0)).toBe(true);
     expectNoSecretIn(stored, secrets, dialect);
     expect(stored.some((b) => Buffer.from(b).indexOf(token.secret) >= 0)).toBe(false);
     // And the check does find a key that is stored: one raw, one in hex.
     await s.db.run("INSERT INTO secrets (name, kek_id, sealed) VALUES ('planted', 'x', ?)", [Buffer.from(secrets[1], 'hex')]);
-    expect(() => expectNoSecretIn(dbs.storedBytes(s.url), [secrets[1]], 'planted raw')).toThrow();
+    expect(() => expectNoSecretIn(suite.dbs.storedBytes(s.url), [secrets[1]], 'planted raw')).toThrow();
     await s.db.run("INSERT INTO settings (name, value) VALUES ('planted', ?)", [secrets[2]]);
-    expect(() => expectNoSecretIn(dbs.storedBytes(s.url), [secrets[2]], 'planted hex')).toThrow();
+    expect(() => expectNoSecretIn(suite.dbs.storedBytes(s.url), [secrets[2]], 'planted hex')).toThrow();
   });
 
   it.skipIf(skip)('a wrong KEK is KekMismatch at open, and the database is unchanged', async () => {
@@ -304,7 +295,7 @@ describe.each(DIALECTS)('vault on $dialect', ({ dialect, skip }) => {
     const vault = await openVault(s.db, newKek);
     const registry = await openRegistry(s.db, vault);
     expect(await everyKey({ db: s.db, registry })).toEqual(keysBefore);
-    expectNoSecretIn(dbs.storedBytes(s.url), secrets, dialect + ' after the rotation');
+    expectNoSecretIn(suite.dbs.storedBytes(s.url), secrets, dialect + ' after the rotation');
     expect((await rejection(rotateKek(s.db, s.kek, randomKek()))).code).toBe(E4ErrorCode.KekMismatch);
     expect((await rejection(rotateKek(s.db, newKek, s.kek))).code).toBe(E4ErrorCode.AlreadyExists);
   });
