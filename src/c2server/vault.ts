@@ -226,14 +226,14 @@ export async function openVault(db: Database, kek: Kek): Promise<Vault> {
   await db.transaction(async (q) => {
     const known = await q.all<{ id: string; retired_at: number | null }>('SELECT id, retired_at FROM keks');
     if (known.length === 0) {
+      // A fresh database. Several processes may open it at once: the first canary stays, and a
+      // process with another KEK then fails the check below (its keks row rolled back with it).
       const canary = generateSymmetricKey();
-      await q.run('INSERT INTO keks (id, created_at, retired_at) VALUES (?, ?, NULL)', [kek.id, Date.now()]);
-      await q.run('INSERT INTO secrets (name, kek_id, sealed) VALUES (?, ?, ?)', [CANARY, kek.id, seal(kek, 'secret', [CANARY], canary)]);
+      const sealed = seal(kek, 'secret', [CANARY], canary);
       wipe(canary);
-      return;
-    }
-    const mine = known.find((k) => k.id === kek.id);
-    if (mine !== undefined && mine.retired_at !== null) {
+      await q.run('INSERT INTO keks (id, created_at, retired_at) VALUES (?, ?, NULL) ON CONFLICT (id) DO NOTHING', [kek.id, Date.now()]);
+      await q.run('INSERT INTO secrets (name, kek_id, sealed) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [CANARY, kek.id, sealed]);
+    } else if (known.some((k) => k.id === kek.id && k.retired_at !== null)) {
       throw e4Error(E4ErrorCode.KekMismatch, 'the key-encryption key ' + kek.id + ' was retired by a KEK rotation: use the new one');
     }
     await checkCanary(q, kek);

@@ -5,11 +5,15 @@
  * its PostgreSQL lock; a second process on a SQLite file is refused).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/c2server/db/database.ts';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../src/c2server/db/migrations.ts';
 import { numberedPlaceholders } from '../../src/c2server/db/postgres.ts';
 import { E4ErrorCode, isE4Error } from '../../src/errors.ts';
+import { freePort } from '../mqtt-helpers.ts';
 import { DIALECTS } from './postgres.ts';
 import { rejection, useStores } from './store-fixtures.ts';
 
@@ -40,6 +44,35 @@ async function until(predicate: () => boolean | Promise<boolean>, what: string, 
 }
 
 const DATABASE_MODULE = new URL('../../src/c2server/db/database.ts', import.meta.url).href;
+
+describe('openDatabase', () => {
+  it('opens SQLite from a path, a sqlite: URL or :memory:; the file in WAL, held exclusively', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'e4ts-open-'));
+    try {
+      for (const url of [join(dir, 'plain.db'), 'sqlite:' + join(dir, 'prefixed.db'), ':memory:']) {
+        const db = await openDatabase(url);
+        expect(db.dialect).toBe('sqlite');
+        expect(await schemaVersion(db)).toBe(SCHEMA_VERSION);
+        if (url !== ':memory:') {
+          expect(await db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
+          expect(await db.get('PRAGMA locking_mode')).toEqual({ locking_mode: 'exclusive' });
+          expect(existsSync(url.replace(/^sqlite:/, ''))).toBe(true);
+        }
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an empty URL, and a PostgreSQL server that does not answer is DatabaseFailed', async () => {
+    expect((await rejection(openDatabase(''))).code).toBe(E4ErrorCode.InvalidArgument);
+    const port = await freePort();
+    const e = await rejection(openDatabase(`postgres://nobody:secret-password@127.0.0.1:${port}/none`));
+    expect(e.code).toBe(E4ErrorCode.DatabaseFailed);
+    expect(e.message).not.toContain('secret-password');
+  });
+});
 
 describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
   const suite = useStores(dialect, skip);

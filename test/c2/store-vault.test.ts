@@ -256,6 +256,18 @@ describe.each(DIALECTS)('vault on $dialect', ({ dialect, skip }) => {
     await openVault(s.db, s.kek);
   });
 
+  it.skipIf(skip)('several processes opening a fresh database at once with one KEK share one canary and one C2 key pair', async () => {
+    const { db } = await suite.openBare();
+    const kek = randomKek();
+    const vaults = await Promise.all([0, 1, 2, 3].map(() => openVault(db, kek)));
+    const registries = await Promise.all(vaults.map((v) => openRegistry(db, v)));
+    const keys = await Promise.all(registries.map(async (r) => toHex(await r.c2PublicKey())));
+    expect(new Set(keys).size).toBe(1);
+    expect(await db.all('SELECT id FROM keks')).toEqual([{ id: kek.id }]);
+    expect((await rejection(openVault(db, randomKek()))).code).toBe(E4ErrorCode.KekMismatch);
+    expect(await db.all('SELECT id FROM keks')).toEqual([{ id: kek.id }]);
+  });
+
   it.skipIf(skip)('a sealed key moved to another row does not open', async () => {
     const { s } = await populated();
     const [a, b] = (await s.db.all<{ id: string; key_sealed: Uint8Array }>("SELECT id, key_sealed FROM clients WHERE mode = 'symmetric' ORDER BY id"));
