@@ -1,7 +1,7 @@
 /**
  * PostgreSQL for the key server's suites: a throwaway cluster (initdb into a temporary
  * directory, postgres on a free loopback port, its socket in that directory), a fresh database
- * per caller, removed with the cluster at `stop`. The binaries are found in
+ * per caller, removed with the cluster at `stop`. The binaries are found in $E4TS_PG_BIN,
  * /usr/lib/postgresql/<version>/bin (the newest) or through pg_config; missing, the PostgreSQL
  * suites are skipped after one line saying how to install them, except under CI=true, where that
  * is a failure. initdb and postgres refuse to run as root: as root the cluster runs as `nobody`
@@ -101,6 +101,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     if (await waitUntilAccepting(adminUrl, child)) {
+      // A test process that exits without `stop` (a failed hook, an interrupted run) takes its cluster with it.
+      const stopAtExit = (): void => {
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      };
+      process.once('exit', stopAtExit);
       return {
         async createDatabase() {
           const name = `e4ts_${process.pid}_${++databaseCount}`;
@@ -123,6 +129,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         },
         async stop() {
           // SIGINT: PostgreSQL's fast shutdown (rolls back open transactions, closes sessions).
+          process.removeListener('exit', stopAtExit);
           if (child.exitCode === null) child.kill('SIGINT');
           await exited;
           rmSync(dir, { recursive: true, force: true });
