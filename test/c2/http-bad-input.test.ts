@@ -62,6 +62,7 @@ function routes(ids: { client: string; rule: string; job: string; token: string 
     { method: 'DELETE', url: '/api/rules/' + ids.rule, admin: true },
     { method: 'POST', url: '/api/tokens', body: { name: 'another', scope: 'read' }, admin: true },
     { method: 'GET', url: '/api/tokens', admin: true },
+    { method: 'GET', url: '/api/c2', admin: false },
     { method: 'DELETE', url: '/api/tokens/' + ids.token, admin: true },
   ];
 }
@@ -153,6 +154,7 @@ function inputCases(existing: { client: AddedClient; other: AddedClient; topic: 
     bad('a lifetime that is a string', 'POST', '/api/tokens', { name: 'x', scope: 'read', ttlMs: '1d' }),
     bad('a duplicate token name', 'POST', '/api/tokens', { name: 'reader', scope: 'read' }, 409, 'AlreadyExists'),
     bad('tokens filtered by a parameter that does not exist', 'GET', '/api/tokens?scope=admin'),
+    bad("C2's key with a parameter", 'GET', '/api/c2?format=pem'),
     bad('revoking an unknown token', 'DELETE', '/api/tokens/' + UNKNOWN_ID, undefined, 404, 'NotFound'),
     bad('a route that does not exist', 'GET', '/api/fleet', undefined, 404, 'NotFound'),
   ];

@@ -6,7 +6,6 @@
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { C2Api } from '../../src/c2server/api.ts';
 import { openDatabase, type Database } from '../../src/c2server/db/database.ts';
 import { buildHttpApp, type HttpAppOptions } from '../../src/c2server/http/app.ts';
 import { createC2Service, type C2Service } from '../../src/c2server/service.ts';
@@ -18,7 +17,7 @@ import { init } from '../../src/backends/select.ts';
 
 export interface HttpFixture {
   app: FastifyInstance;
-  service: C2Api;
+  service: C2Service;
   db: Database;
   brokerUrl: string;
   /** Secrets of an admin and a read token. */

@@ -6,7 +6,7 @@
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv, type Options as AjvOptions } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { C2Api } from '../api.ts';
 import { E4ErrorCode, e4Error } from '../../errors.ts';
 import { rateLimitKey, registerAuth } from './auth.ts';
@@ -53,15 +53,34 @@ function validatorCompiler() {
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? bodies : text).compile(schema);
 }
 
+/**
+ * What a log line says of a request: its method and path, not its query string, which may carry
+ * what a caller should never have put in a URL (a token, say); never its headers.
+ */
+function loggedRequest(request: FastifyRequest) {
+  return { method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip };
+}
+
+/** The caller's logger option, with requests logged by `loggedRequest`. */
+function loggerOption(logger: HttpAppOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === undefined || logger === false) return false;
+  const options = logger === true ? {} : logger;
+  return { ...options, serializers: { ...options.serializers, req: loggedRequest } };
+}
+
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const { service } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: loggerOption(options.logger),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Topic names travel URL-encoded in paths: up to 512 bytes, three characters per byte.
     routerOptions: { maxParamLength: 1600 },
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Closing destroys every connection, idle or not: event streams never end, and clients open
+    // spare connections that would hold a stopping server open. A request cut there changed all
+    // or nothing (each service call is one transaction).
+    forceCloseConnections: true,
   });
   app.setValidatorCompiler(validatorCompiler());
   app.removeContentTypeParser('text/plain');

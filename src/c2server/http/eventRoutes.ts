@@ -26,8 +26,9 @@ export type StreamHeaders = Record<string, string>;
 
 export function eventRoutes(app: FastifyInstance, service: C2Api, streamHeaders: StreamHeaders): void {
   const open = new Set<ServerResponse>();
+  // A stream never ends by itself: closing the app ends it (its listener goes with it).
   app.addHook('preClose', async () => {
-    for (const response of open) response.end();
+    for (const response of open) response.destroy();
   });
 
   app.get<{ Querystring: PageRequest & { after?: number; type?: string } }>(

@@ -1,11 +1,11 @@
 /**
- * /api/jobs (what C2 is doing, and did), /api/rules (what it does by itself) and /api/tokens
- * (who may ask it: admin tokens only, even to list).
+ * /api/jobs (what C2 is doing, and did), /api/rules (what it does by itself), /api/tokens (who
+ * may ask it: admin tokens only, even to list) and /api/c2 (C2's own public key).
  */
 import type { FastifyInstance } from 'fastify';
 import type { C2Api, JobState, NewRule, NewToken, PageRequest } from '../api.ts';
 import { answer, routeOptions } from './routeSchema.ts';
-import { createdToken, filters, ids, jobView, newRuleBody, newTokenBody, pageOf, pageQuery, pathParams, ruleView, tokenView } from './schemas.ts';
+import { createdToken, filters, ids, jobView, newRuleBody, newTokenBody, pageOf, pageQuery, pathParams, record, ruleView, tokenView } from './schemas.ts';
 
 /** The longest `?wait=` a request may hold a connection for. */
 const MAX_WAIT_MS = 60_000;
@@ -50,6 +50,17 @@ export function jobRoutes(app: FastifyInstance, service: C2Api): void {
       }
       return service.getJob(id);
     },
+  );
+
+  app.get(
+    '/api/c2',
+    routeOptions({
+      scope: 'read',
+      tag: 'c2',
+      summary: "C2's X25519 public key (not secret), which public-key clients are made with",
+      responses: { 200: answer("C2's identity", record({ publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } })) },
+    }),
+    async () => ({ publicKey: await service.c2PublicKey() }),
   );
 
   app.post<{ Body: NewRule }>(

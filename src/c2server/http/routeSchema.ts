@@ -33,6 +33,8 @@ const ERROR_MEANINGS: Record<number, string> = {
   500: 'the server failed (code DatabaseFailed, KekMismatch, CommandFailed or Internal); the message is generic',
 };
 
+const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} };
+
 /** The error statuses a route can answer, by the rule above. */
 export function errorStatuses(route: Pick<RouteDescription, 'scope' | 'params' | 'body'>): number[] {
   const statuses = [400, 401, 429, 500];
@@ -53,7 +55,8 @@ export function routeOptions(route: RouteDescription): { schema: FastifySchema; 
   };
   if (route.description !== undefined) schema.description = route.description;
   if (route.params !== undefined) schema.params = route.params;
-  if (route.querystring !== undefined) schema.querystring = route.querystring;
+  // A route without query parameters refuses any, as a route with some refuses unknown ones.
+  schema.querystring = route.querystring ?? NO_QUERY;
   if (route.headers !== undefined) schema.headers = route.headers;
   if (route.body !== undefined) schema.body = route.body;
   return { schema, config: { scope: route.scope } };

@@ -28,7 +28,7 @@ const ruleKind = { type: 'string', enum: ['rotateEvery', 'rotateAfterMessages', 
 const tokenScope = { type: 'string', enum: ['read', 'admin'] } as const;
 
 /** An object whose every listed property is required and nothing else is allowed. */
-function record(properties: Record<string, object>, description?: string) {
+export function record(properties: Record<string, object>, description?: string) {
   return { type: 'object', additionalProperties: false, required: Object.keys(properties), properties, ...(description ? { description } : {}) };
 }
 
