@@ -37,7 +37,8 @@ export function openSqlite(path: string): Database {
     raw.pragma('locking_mode = EXCLUSIVE');
     if (path !== ':memory:' && path !== '') raw.pragma('journal_mode = WAL');
     raw.pragma('foreign_keys = ON');
-    raw.pragma('synchronous = NORMAL');
+    // FULL: a commit is on disk before C2 sends what it recorded (NORMAL could lose it to a power cut).
+    raw.pragma('synchronous = FULL');
     // Takes the exclusive lock now rather than at the first write, so a second process fails here.
     raw.exec('BEGIN IMMEDIATE; COMMIT');
   } catch (e) {
