@@ -333,6 +333,30 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
       await lock!.release();
     });
 
+    it.skipIf(dialect !== 'postgres')('PostgreSQL: a lost lock connection frees its locks; the stale handle unlocks nothing', async () => {
+      const { db, url } = await fresh();
+      const other = suite.track(await openDatabase(url));
+      const stale = await db.tryLock('job:lost');
+      expect(stale).not.toBeNull();
+      const { n } = (await other.get<{ n: number }>(
+        `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_locks
+         WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      ))!;
+      expect(n).toBe(1);
+      let taken: Awaited<ReturnType<Database['tryLock']>> = null;
+      await until(async () => (taken = await other.tryLock('job:lost')) !== null, 'the lost connection’s lock to be freed');
+      // This process reconnects for its next lock, and the old handle's release leaves the new holder alone.
+      await until(async () => {
+        // A statement may reach the dead connection before its loss is noticed: that one fails.
+        const again = await db.tryLock('job:lost').catch(() => 'failed' as const);
+        if (again !== null && again !== 'failed') throw new Error('took a lock another process holds');
+        return (await db.tryLock('job:after-loss').catch(() => null)) !== null;
+      }, 'a new lock connection');
+      await stale!.release();
+      expect(await db.tryLock('job:lost')).toBeNull();
+      await taken!.release();
+    });
+
     it.skipIf(dialect !== 'sqlite')('SQLite: a second process on the same file is refused at open', async () => {
       const { url } = await fresh();
       const second = child(`

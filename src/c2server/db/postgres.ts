@@ -95,8 +95,11 @@ class PostgresDatabase implements Database {
   private readonly statements: Queryable;
   /** The connection holding this process's advisory locks, opened at the first `tryLock`. */
   private lockClient: Promise<pg.Client> | null = null;
-  /** Session locks are re-entrant in PostgreSQL: the names held here are refused a second time. */
-  private readonly held = new Set<string>();
+  /**
+   * Session locks are re-entrant in PostgreSQL: the names held here are refused a second time.
+   * Each maps to the token of the `tryLock` that holds it.
+   */
+  private readonly held = new Map<string, object>();
   private closed = false;
 
   constructor(
@@ -154,16 +157,18 @@ class PostgresDatabase implements Database {
   async tryLock(name: string): Promise<Lock | null> {
     this.checkOpen();
     if (this.held.has(name)) return null;
-    this.held.add(name);
+    const token = {};
+    this.held.set(name, token);
+    let connection: Promise<pg.Client>;
     try {
-      const client = await this.lockConnection();
-      const row = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [name]);
+      connection = this.lockConnection();
+      const row = await (await connection).query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [name]);
       if (row.rows[0].locked !== true) {
-        this.held.delete(name);
+        this.forget(name, token);
         return null;
       }
     } catch (e) {
-      this.held.delete(name);
+      this.forget(name, token);
       throw pgError(e, 'taking a lock');
     }
     let released = false;
@@ -171,16 +176,21 @@ class PostgresDatabase implements Database {
       release: async () => {
         if (released) return;
         released = true;
+        // Held no more (its connection was lost, or the database closed): nothing to unlock, and
+        // the name may be held again by a newer lock of this process, which must stay.
+        if (this.held.get(name) !== token || this.lockClient !== connection) return;
         this.held.delete(name);
-        const client = this.lockClient;
-        if (client === null || this.closed) return;
         try {
-          await (await client).query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+          await (await connection).query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
         } catch (e) {
           throw pgError(e, 'releasing a lock');
         }
       },
     };
+  }
+
+  private forget(name: string, token: object): void {
+    if (this.held.get(name) === token) this.held.delete(name);
   }
 
   async close(): Promise<void> {
