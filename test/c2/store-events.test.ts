@@ -3,6 +3,7 @@
  * after it commits (a rolled-back change leaves neither a row nor an announcement), listed in
  * order in pages, after an id, by type; data carrying bytes refused; listeners isolated.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventView } from '../../src/c2server/api.ts';
 import { EventLog } from '../../src/c2server/events.ts';
@@ -88,6 +89,28 @@ describe.each(DIALECTS)('events on $dialect', ({ dialect, skip }) => {
     expect(failed).toEqual(made.filter((e) => e.type === 'job.failed'));
     const all = (await events.list({ limit: 1000 })).items;
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
+  });
+
+  it.skipIf(skip)('property: pages of any size add up to exactly the events appended, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 8 }), fc.array(fc.constantFrom('a.x', 'b.y'), { maxLength: 12 }), async (limit, types) => {
+        const start = (await s.db.get<{ last: number | null }>('SELECT MAX(id) AS last FROM events'))?.last ?? 0;
+        const made: EventView[] = [];
+        for (const type of types) made.push(await events.record(type, null, { limit }));
+        const walked: EventView[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await events.list({ limit, cursor, after: start });
+          walked.push(...page.items);
+          cursor = page.next ?? undefined;
+          pages++;
+        } while (cursor !== undefined);
+        expect(walked).toEqual(made);
+        expect(pages).toBe(Math.max(1, Math.ceil(made.length / limit)));
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it.skipIf(skip)('refuses bytes in data (where a key would slip in), bad types and bad pages, appending nothing', async () => {
