@@ -130,29 +130,29 @@ export function generateKekFile(path: string): Kek {
   const temp = join(dir, '.' + basename(target) + '.' + process.pid + '.' + toHex(generateSymmetricKey().subarray(0, 4)) + '.tmp');
   const key = generateSymmetricKey();
   const text = Buffer.from(toHex(key) + '\n', 'latin1');
-  let fd: number | null = null;
   try {
-    fd = nodeFs.openSync(temp, 'wx', 0o600);
-    nodeFs.writeFileSync(fd, text);
-    nodeFs.fsyncSync(fd);
-    nodeFs.closeSync(fd);
-    fd = null;
-    nodeFs.linkSync(temp, target);
-  } catch (e) {
-    if (errnoCode(e) === 'EEXIST') {
-      throw e4Error(E4ErrorCode.AlreadyExists, 'a key-encryption key file already exists at "' + target + '"');
+    let fd: number | null = null;
+    try {
+      fd = nodeFs.openSync(temp, 'wx', 0o600);
+      nodeFs.writeFileSync(fd, text);
+      nodeFs.fsyncSync(fd);
+      nodeFs.closeSync(fd);
+      fd = null;
+      nodeFs.linkSync(temp, target);
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') {
+        throw e4Error(E4ErrorCode.AlreadyExists, 'a key-encryption key file already exists at "' + target + '"');
+      }
+      throw e4Error(E4ErrorCode.StoreFailed, 'could not write the key-encryption key file "' + target + '"' + errnoSuffix(e));
+    } finally {
+      if (fd !== null) nodeFs.closeSync(fd);
+      nodeFs.rmSync(temp, { force: true });
     }
-    throw e4Error(E4ErrorCode.StoreFailed, 'could not write the key-encryption key file "' + target + '"' + errnoSuffix(e));
-  } finally {
-    if (fd !== null) nodeFs.closeSync(fd);
-    nodeFs.rmSync(temp, { force: true });
-    text.fill(0);
-  }
-  syncDirectory(dir);
-  try {
+    syncDirectory(dir);
     return kekFromBytes(key);
   } finally {
     wipe(key);
+    text.fill(0);
   }
 }
 

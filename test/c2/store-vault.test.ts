@@ -105,6 +105,7 @@ describe('KEKs', () => {
     expect(() => generateKekFile(path)).toThrow(expect.objectContaining({ code: E4ErrorCode.AlreadyExists }));
     expect(readFileSync(path, 'latin1')).toBe(text);
     expect(readdirSync(dir)).toEqual(['e4ts-c2.kek']);
+    expect(() => generateKekFile(join(dir, 'no-such-dir', 'k'))).toThrow(expect.objectContaining({ code: E4ErrorCode.StoreFailed }));
   });
 
   it('resolveKek: --kek-file first, then E4TS_C2_KEK, then the default file, made once', () => {
