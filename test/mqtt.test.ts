@@ -253,6 +253,16 @@ describe('adapter and C2', () => {
     await otherMqtt.endAsync();
   });
 
+  it('confirms the same command sent twice at once, each by its own acknowledgement', async () => {
+    const device = await symmetricNode('twice');
+    await c2.enableAcks(device.managed);
+    const command = cmdSetTopicKey(generateSymmetricKey(), 'twice/t');
+    // Within one second both are the same bytes: one acknowledgement must not answer both.
+    const outcomes = await Promise.all([c2.send(device.managed, command), c2.send(device.managed, command)]);
+    expect(outcomes.map((o) => o.confirmedBy)).toEqual(['ack', 'ack']);
+    expect(device.commands.map((c) => c.command)).toEqual(['SetTopicKey', 'SetTopicKey', 'SetTopicKey']);
+  });
+
   it('close unsubscribes and detaches from the mqtt.js client', async () => {
     const device = await symmetricNode('closer');
     await c2.send(device.managed, cmdSetTopicKey(generateSymmetricKey(), 'x/y'));

@@ -186,6 +186,8 @@ type AckWait = { kind: 'ack'; ack: CommandAck } | { kind: 'timeout' } | { kind: 
 interface Pending {
   record: ClientRecord;
   resolve: (result: AckWait) => void;
+  /** Resolves once the command's wait is over, whatever its outcome. */
+  over: Promise<void>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -401,9 +403,15 @@ export class E4MqttC2 {
     const digest = commandDigest(message);
     let acked: Promise<AckWait> | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let finish = () => {};
     if (withAck) {
+      // Commands are timestamped to the second: the same command sent twice to a client within
+      // one second is the same bytes, which one acknowledgement would confirm for both. The
+      // second waits until the first's wait is over.
+      for (let other = this.pending.get(digest); other !== undefined; other = this.pending.get(digest)) await other.over;
+      const over = new Promise<void>((resolve) => (finish = resolve));
       acked = new Promise<AckWait>((resolve) => {
-        this.pending.set(digest, { record, resolve });
+        this.pending.set(digest, { record, resolve, over });
         timer = setTimeout(() => resolve({ kind: 'timeout' }), this.ackTimeoutMs);
       });
     }
@@ -430,7 +438,8 @@ export class E4MqttC2 {
       return this.confirmed({ client: record, command: name, confirmedBy: 'ack', ms: Date.now() - started });
     } finally {
       if (timer !== null) clearTimeout(timer);
-      this.pending.delete(digest);
+      if (acked !== null) this.pending.delete(digest);
+      finish();
     }
   }
 
