@@ -16,7 +16,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../mqtt/broker.ts';
 import { openMqtt } from '../mqtt/connect.ts';
 import { E4ErrorCode, e4Error } from '../errors.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { buildHttpApp } from './http/app.ts';
+import { buildHttpApp, type HttpAppOptions } from './http/app.ts';
 import { detectSharedSubscriptions } from './monitor.ts';
 import { createC2Service, type C2Service, type C2ServiceOptions } from './service.ts';
 import { kekFromHex, resolveKek, openVault, type Kek } from './vault.ts';
@@ -38,8 +38,11 @@ export interface C2ServerOptions {
   broker?: string;
   /** Whether the broker has shared subscriptions: detected by default (aedes has none). */
   sharedSubscriptions?: boolean;
-  /** Where the HTTP API and the console listen (default 127.0.0.1, port 8480; port 0: a free one). */
-  http?: { host?: string; port?: number } | false;
+  /**
+   * Where the HTTP API and the console listen (default 127.0.0.1, port 8480; port 0: a free one),
+   * and the per-token rate limit (default 600 requests a minute).
+   */
+  http?: { host?: string; port?: number; rateLimit?: HttpAppOptions['rateLimit'] } | false;
   logger?: ServerLogger;
   /** Passed to the service: ack timeout, retries, concurrency, scheduler, clock. */
   service?: Omit<Partial<C2ServiceOptions>, 'db' | 'vault' | 'mqtt' | 'monitorMqtt' | 'sharedSubscriptions'>;
@@ -136,7 +139,7 @@ export async function startC2Server(options: C2ServerOptions = {}): Promise<C2Se
     let url: string | null = null;
     let closeHttp: () => Promise<void> = async () => undefined;
     if (options.http !== false) {
-      const app = buildHttpApp({ service });
+      const app = buildHttpApp({ service, rateLimit: options.http?.rateLimit });
       const host = options.http?.host ?? '127.0.0.1';
       await app.listen({ host, port: options.http?.port ?? DEFAULT_HTTP_PORT });
       const address = app.server.address() as AddressInfo;
