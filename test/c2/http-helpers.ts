@@ -63,7 +63,7 @@ export async function startHttp(options: HttpFixtureOptions = {}): Promise<HttpF
   const db = await openDatabase(options.dbUrl ?? ':memory:');
   const kek = kekFromBytes(globalThis.crypto.getRandomValues(new Uint8Array(32)));
   const mqtt = await openMqtt(broker.url);
-  const service: C2Service = await createC2Service({ db, vault: await openVault(db, kek), mqtt, ackTimeoutMs: 1000, retry: { attempts: 1, backoffMs: 50 } });
+  const service: C2Service = await createC2Service({ db, vault: await openVault(db, kek), mqtt, ackTimeoutMs: 5000, retry: { attempts: 2, backoffMs: 100 } });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

@@ -4,6 +4,7 @@
  * its path parameters, its success response and the error responses its kind implies; the
  * console's files and the document itself are served without a token and left out of it.
  */
+import { Script } from 'node:vm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatuses } from '../../src/c2server/http/routeSchema.ts';
@@ -112,5 +113,12 @@ describe('/openapi.json', () => {
     const page = await fixture.app.inject({ url: '/' });
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('<script src="/console/app.js" defer></script>');
+  });
+
+  it("keeps the console's script to text: it parses, and never writes markup", async () => {
+    const script = (await fixture.app.inject({ url: '/console/app.js' })).body;
+    expect(() => new Script(script)).not.toThrow();
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+    expect(script).toContain('textContent');
   });
 });
