@@ -6,8 +6,8 @@
  * rotation that fails before any sender when a receiver is gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { SimFleet, startTestBroker, TestC2, registerFleet, until, type SimClient, type TestBroker } from './fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { SimFleet, startTestBroker, TestC2, registerFleet, until, type SimClient, type TestBroker, suiteDatabases } from './fixtures.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -52,13 +52,7 @@ async function expectAllRead(receivers: SimClient[], topic: string, sent: Map<st
 }
 
 describe.each(DIALECTS)('engine on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  beforeAll(async () => {
-    if (!skip) dbs = await testDatabases(dialect);
-  });
-  afterAll(async () => {
-    await dbs?.close();
-  });
+  const dbs = suiteDatabases(dialect, skip);
 
   it.skipIf(skip)('provisions by link, rotates receivers first, reads every message across the rotation, and survives a restart', async () => {
     const c2 = new TestC2(await dbs.create(), broker.url);

@@ -5,8 +5,9 @@
  * and the monitor's counts; the monitor counts messages, bytes and clients' refusals by code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
-import { registerFleet, SimFleet, startTestBroker, TestC2, until, type TestBroker } from './fixtures.ts';
+import { DIALECTS } from './postgres.ts';
+import { manualClock } from './store-fixtures.ts';
+import { registerFleet, SimFleet, startTestBroker, TestC2, until, type TestBroker, suiteDatabases } from './fixtures.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -16,21 +17,8 @@ afterAll(async () => {
   await broker.stop();
 });
 
-/** A clock tests move forward by hand, starting now. */
-function manualClock() {
-  let offset = 0;
-  const clock = () => Date.now() + offset;
-  return Object.assign(clock, { advance: (ms: number) => (offset += ms) });
-}
-
 describe.each(DIALECTS)('rules and monitor on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  beforeAll(async () => {
-    if (!skip) dbs = await testDatabases(dialect);
-  });
-  afterAll(async () => {
-    await dbs?.close();
-  });
+  const dbs = suiteDatabases(dialect, skip);
 
   it.skipIf(skip)('revokes: RemoveTopic to the client, its topics rotated for the others, by default and by rule', async () => {
     const c2 = new TestC2(await dbs.create(), broker.url, { scheduler: false });
@@ -79,8 +67,8 @@ describe.each(DIALECTS)('rules and monitor on $dialect', ({ dialect, skip }) => 
   });
 
   it.skipIf(skip)('fires rotateEvery on the clock and rotateAfterMessages on the monitor’s count, never two at once', async () => {
-    const clock = manualClock();
-    const c2 = new TestC2(await dbs.create(), broker.url, { clock, scheduler: { timer: { start: () => () => undefined } } });
+    const clock = manualClock(Date.now());
+    const c2 = new TestC2(await dbs.create(), broker.url, { clock: clock.now, scheduler: { timer: { start: () => () => undefined } } });
     const service = await c2.start();
     const fleet = await SimFleet.create(broker.url, 1);
     try {

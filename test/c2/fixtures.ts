@@ -7,6 +7,7 @@
  * the same database.
  */
 import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import { init } from '../../src/backends/select.ts';
 import { generateEd25519KeyPair, generateSymmetricKey } from '../../src/c2.ts';
 import type { E4Client } from '../../src/client/client.ts';
@@ -21,6 +22,7 @@ import { createC2Service, type C2Service, type C2ServiceOptions } from '../../sr
 import { kekFromBytes, openVault, type Kek } from '../../src/c2server/vault.ts';
 import { mosquittoPath, startMosquitto } from '../mosquitto.ts';
 import { connectMqtt } from '../mqtt-helpers.ts';
+import { testDatabases, type Dialect, type TestDatabases } from './postgres.ts';
 
 export interface TestBroker {
   url: string;
@@ -218,4 +220,26 @@ export function apiClient(origin: string, token: string) {
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
     delete: <T>(path: string) => call<T>('DELETE', path),
   };
+}
+
+/** Runs `task` over `items`, `width` at a time. */
+export async function inBatches<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await task(items[next++]);
+    }),
+  );
+}
+
+/** Fresh databases of `dialect` for the suite it is called in (none when skipped), removed after it. */
+export function suiteDatabases(dialect: Dialect, skip: boolean): { create(): Promise<string> } {
+  let dbs: TestDatabases | undefined;
+  beforeAll(async () => {
+    if (!skip) dbs = await testDatabases(dialect);
+  });
+  afterAll(async () => {
+    await dbs?.close();
+  });
+  return { create: () => (dbs as TestDatabases).create() };
 }

@@ -11,8 +11,8 @@ import type { JobView } from '../../src/c2server/api.ts';
 import { startC2Server, type C2Server } from '../../src/c2server/server.ts';
 import { fromHex, toHex } from '../../src/utils.ts';
 import { generateSymmetricKey } from '../../src/c2.ts';
-import { apiClient, SimFleet, startTestBroker, until, type SimClient, type TestBroker } from './fixtures.ts';
-import { DIALECTS, testDatabases, type TestDatabases } from './postgres.ts';
+import { apiClient, SimFleet, startTestBroker, until, type SimClient, type TestBroker, inBatches, suiteDatabases } from './fixtures.ts';
+import { DIALECTS } from './postgres.ts';
 
 const PER_MODE = 500;
 const RECEIVERS = 5;
@@ -25,22 +25,8 @@ afterAll(async () => {
   await broker.stop();
 });
 
-/** Runs `task` over `items`, `width` at a time. */
-async function inBatches<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await task(items[next++]);
-  }));
-}
-
 describe.each(DIALECTS)('a 1,000-client fleet on $dialect', ({ dialect, skip }) => {
-  let dbs: TestDatabases;
-  beforeAll(async () => {
-    if (!skip) dbs = await testDatabases(dialect);
-  });
-  afterAll(async () => {
-    await dbs?.close();
-  });
+  const dbs = suiteDatabases(dialect, skip);
 
   it.skipIf(skip)('is provisioned and rotated through the HTTP API, every client ending with the new key, nothing lost', async () => {
     const server: C2Server = await startC2Server({
