@@ -19,7 +19,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { buildHttpApp, type HttpAppOptions } from './http/app.ts';
 import { detectSharedSubscriptions } from './monitor.ts';
 import { createC2Service, type C2Service, type C2ServiceOptions } from './service.ts';
-import { kekFromHex, resolveKek, openVault, type Kek } from './vault.ts';
+import { holdServing, kekFromHex, resolveKek, openVault, type Kek } from './vault.ts';
 
 export interface ServerLogger {
   info(message: string): void;
@@ -107,6 +107,8 @@ export async function startC2Server(options: C2ServerOptions = {}): Promise<C2Se
     undo.push(async () => kek.wipe());
     const db: Database = await openDatabase(dbUrl);
     undo.push(() => db.close());
+    const serving = await holdServing(db);
+    undo.push(() => serving.release());
     const vault = await openVault(db, kek);
 
     let embedded: EmbeddedBroker | null = null;

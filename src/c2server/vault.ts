@@ -16,8 +16,10 @@
  * sealed in `secrets` tells at open whether the given KEK is this database's (`KekMismatch`).
  *
  * `rotateKek` re-seals every sealed column under a new KEK in one transaction and retires the old
- * one. Run it with no other C2 process on the database: a process still holding the old KEK would
- * seal new keys under a retired id.
+ * one. No key server may run on the database meanwhile (one still holding the old KEK would seal
+ * new keys under a retired id): a server holds the `SERVING_LOCK` shared from start to stop
+ * (`holdServing`), and the rotation takes it exclusively or is refused (`Conflict`). On SQLite the
+ * file itself is exclusive to one process, so a running server's database does not even open.
  *
  * Needs `await init()` (the project's primitives) before use.
  */
@@ -28,7 +30,7 @@ import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
 import { aesSivOpen, aesSivSeal, sha3_256 } from '../primitives.ts';
 import { KEY_LEN } from '../protocol/sizes.ts';
 import { concatBytes, fromHex, isAllZero, toHex, utf8Encode, wipe } from '../utils.ts';
-import type { Database, Queryable } from './db/database.ts';
+import type { Database, Lock, Queryable } from './db/database.ts';
 
 /** What a sealed key is for; part of its associated data. */
 export type SealPurpose = 'client-key' | 'ack-key' | 'topic-key' | 'secret';
@@ -271,13 +273,43 @@ const SEALED_TABLES: readonly { table: string; key: readonly string[]; columns: 
   { table: 'secrets', key: ['name'], columns: [['sealed', 'secret']] },
 ];
 
+/** Held shared by every running key server, exclusively by a KEK rotation. */
+export const SERVING_LOCK = 'c2:serving';
+
+/**
+ * Marks `db` as served by this process until the lock is released (at stop); `Conflict` while a
+ * KEK rotation runs on it.
+ */
+export async function holdServing(db: Database): Promise<Lock> {
+  const lock = await db.tryLockShared(SERVING_LOCK);
+  if (lock === null) {
+    throw e4Error(E4ErrorCode.Conflict, 'a key-encryption key rotation is running on this database: start the key server once it is done');
+  }
+  return lock;
+}
+
 /**
  * Re-seals every sealed key of `db` under `newKek` in one transaction, then retires `oldKek`:
  * afterwards only `newKek` opens the database. `oldKek` must be the database's current KEK.
- * Returns how many keys were re-sealed.
+ * `Conflict` while a key server runs on the database. Returns how many keys were re-sealed.
  */
 export async function rotateKek(db: Database, oldKek: Kek, newKek: Kek): Promise<{ resealed: number }> {
   if (oldKek.id === newKek.id) throw e4Error(E4ErrorCode.InvalidArgument, 'the new key-encryption key is the current one');
+  const alone = await db.tryLock(SERVING_LOCK);
+  if (alone === null) {
+    throw e4Error(
+      E4ErrorCode.Conflict,
+      'a key server is running on this database: stop every C2 process using it, then rotate its key-encryption key',
+    );
+  }
+  try {
+    return await resealAll(db, oldKek, newKek);
+  } finally {
+    await alone.release();
+  }
+}
+
+function resealAll(db: Database, oldKek: Kek, newKek: Kek): Promise<{ resealed: number }> {
   return db.transaction(async (q) => {
     await checkCanary(q, oldKek);
     if ((await q.get('SELECT id FROM keks WHERE id = ?', [newKek.id])) !== undefined) {

@@ -1,9 +1,12 @@
 /**
  * `e4ts c2`: the key server. With no subcommand (or `serve`) it runs one; `client`, `topic` and
- * `token` talk to a running one through its HTTP API (--url, --token or E4TS_C2_TOKEN). Errors the
+ * `token` talk to a running one through its HTTP API (--url, --token or E4TS_C2_TOKEN); `kek`
+ * works on a KEK file or on a database no server runs on. Errors the
  * API answers are printed as the rest of the CLI prints E4 errors, `e4ts: <code>: <message>`, and
  * exit with 1; a missing token or a bad option exits with 2.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AddedClient, ClientView, JobView, Page, TokenView, TopicView } from '../c2server/api.ts';
 import { E4ErrorCode, e4Error, isE4Error, type E4ErrorCode as Code } from '../errors.ts';
@@ -192,6 +195,8 @@ Examples:
       await serve({ db: options.db, kekFile: options.kekFile, broker: options.broker, host: options.host, port: options.port, json: options.json === true }, io);
     });
 
+  registerKek(c2, io);
+
   const client = c2.command('client').description("a running key server's clients");
   apiCommand(client.command('add'))
     .description('provision a client; a symmetric key C2 generates is printed this once')
@@ -275,6 +280,68 @@ Examples:
         ]),
       );
     });
+}
+
+/** `e4ts c2 kek generate|rotate`: on the database or the file directly, no server involved. */
+function registerKek(c2: Command, io: CliIo): void {
+  const kek = c2.command('kek').description("the key-encryption key that seals every key of a key server's database");
+  kek
+    .command('generate')
+    .description('write a new random key-encryption key to a file: 64 hex digits, mode 0600, never over an existing file')
+    .requiredOption('--out <file>', 'the file to write')
+    .option('--json', 'print JSON')
+    .action(async (options) => {
+      const [{ init }, { generateKekFile }] = await Promise.all([import('../backends/select.ts'), import('../c2server/vault.ts')]);
+      await init();
+      const made = generateKekFile(options.out);
+      made.wipe();
+      const file = resolve(options.out);
+      print(io, options, { id: made.id, file }, 'wrote the key-encryption key ' + made.id + ' to ' + file + '\n');
+    });
+
+  kek
+    .command('rotate')
+    .description('re-seal every key of a database under a new key-encryption key, in one transaction; refused while a key server runs on it')
+    .requiredOption('--db <path|url>', 'the SQLite file, or postgres://… for PostgreSQL')
+    .requiredOption('--kek-file <file>', "the database's key-encryption key")
+    .requiredOption('--new-kek-file <file>', 'the new key-encryption key (e4ts c2 kek generate makes one)')
+    .option('--json', 'print JSON')
+    .action(async (options) => {
+      const rotated = await rotateDatabaseKek(options.db, options.kekFile, options.newKekFile, io);
+      print(io, options, rotated, 'the key-encryption key is now ' + rotated.kekId + ' (was ' + rotated.retired + '): ' + rotated.resealed + ' keys re-sealed\n');
+    });
+}
+
+async function rotateDatabaseKek(url: string, kekFile: string, newKekFile: string, io: CliIo) {
+  const [{ init }, { openDatabase }, { loadKekFile, rotateKek }] = await Promise.all([
+    import('../backends/select.ts'),
+    import('../c2server/db/database.ts'),
+    import('../c2server/vault.ts'),
+  ]);
+  await init();
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    // Opening a path that does not exist would make a new, empty database there.
+    const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+    if (!existsSync(path)) throw e4Error(E4ErrorCode.NotFound, 'no database at "' + path + '"');
+  }
+  const onWarning = (message: string) => io.stderr.write('e4ts: warning: ' + message + '\n');
+  const current = loadKekFile(kekFile, { onWarning });
+  try {
+    const next = loadKekFile(newKekFile, { onWarning });
+    try {
+      const db = await openDatabase(url);
+      try {
+        const { resealed } = await rotateKek(db, current, next);
+        return { kekId: next.id, retired: current.id, resealed };
+      } finally {
+        await db.close();
+      }
+    } finally {
+      next.wipe();
+    }
+  } finally {
+    current.wipe();
+  }
 }
 
 function portNumber(value: string): number {

@@ -365,7 +365,7 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
         catch (e) { console.log(e.code + ' ' + e.message); }
       `);
       expect(await second.exited).toBe(0);
-      expect(second.lines[0]).toMatch(/^DatabaseFailed .*in use by another process/);
+      expect(second.lines[0]).toMatch(/^Conflict .*in use by another process/);
     });
   });
 

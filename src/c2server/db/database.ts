@@ -37,6 +37,12 @@ export interface Database extends Queryable {
    * lock within this process, enough because the file is exclusive to one process.
    */
   tryLock(name: string): Promise<Lock | null>;
+  /**
+   * Takes the named lock in shared mode if no one holds it exclusively, else null: any number of
+   * processes share it, and `tryLock` of the same name fails while one does. Within a process a
+   * name is held once, shared or not.
+   */
+  tryLockShared(name: string): Promise<Lock | null>;
   close(): Promise<void>;
 }
 

@@ -90,6 +90,16 @@ function queryable(target: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/** The advisory lock functions of each mode; an exclusive lock waits for no shared holder, nor they for it. */
+interface AdvisoryFunctions {
+  take: string;
+  release: string;
+}
+const ADVISORY = {
+  exclusive: { take: 'pg_try_advisory_lock', release: 'pg_advisory_unlock' },
+  shared: { take: 'pg_try_advisory_lock_shared', release: 'pg_advisory_unlock_shared' },
+} satisfies Record<string, AdvisoryFunctions>;
+
 class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   private readonly statements: Queryable;
@@ -154,7 +164,15 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async tryLock(name: string): Promise<Lock | null> {
+  tryLock(name: string): Promise<Lock | null> {
+    return this.tryAdvisoryLock(name, ADVISORY.exclusive);
+  }
+
+  tryLockShared(name: string): Promise<Lock | null> {
+    return this.tryAdvisoryLock(name, ADVISORY.shared);
+  }
+
+  private async tryAdvisoryLock(name: string, functions: AdvisoryFunctions): Promise<Lock | null> {
     this.checkOpen();
     if (this.held.has(name)) return null;
     const token = {};
@@ -162,7 +180,7 @@ class PostgresDatabase implements Database {
     let connection: Promise<pg.Client>;
     try {
       connection = this.lockConnection();
-      const row = await (await connection).query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [name]);
+      const row = await (await connection).query('SELECT ' + functions.take + '(hashtext($1)) AS locked', [name]);
       if (row.rows[0].locked !== true) {
         this.forget(name, token);
         return null;
@@ -181,7 +199,7 @@ class PostgresDatabase implements Database {
         if (this.held.get(name) !== token || this.lockClient !== connection) return;
         this.held.delete(name);
         try {
-          await (await connection).query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+          await (await connection).query('SELECT ' + functions.release + '(hashtext($1))', [name]);
         } catch (e) {
           throw pgError(e, 'releasing a lock');
         }

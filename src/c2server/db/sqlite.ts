@@ -46,7 +46,7 @@ export function openSqlite(path: string): Database {
     const code = driverCodeOf(e);
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       throw e4Error(
-        E4ErrorCode.DatabaseFailed,
+        E4ErrorCode.Conflict,
         'the SQLite database is in use by another process (one C2 process per SQLite file; use PostgreSQL for several)',
       );
     }
@@ -103,6 +103,11 @@ class SqliteDatabase implements Database {
       scope.active = false;
       this.mutex.release();
     }
+  }
+
+  /** Shared or not, one holder per name: no other process opens the file to share it. */
+  tryLockShared(name: string): Promise<Lock | null> {
+    return this.tryLock(name);
   }
 
   async tryLock(name: string): Promise<Lock | null> {
