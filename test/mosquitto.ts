@@ -31,14 +31,17 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** mosquitto 2 on a free loopback port, with a temporary configuration (anonymous, no persistence). */
-export async function startMosquitto(): Promise<Mosquitto> {
+/**
+ * mosquitto 2 on a free loopback port, with a temporary configuration (anonymous, no
+ * persistence), and `extraConfig` lines.
+ */
+export async function startMosquitto(extraConfig: string[] = []): Promise<Mosquitto> {
   if (mosquittoPath === null) throw new Error('mosquitto is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'e4ts-mosquitto-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const config = join(dir, 'mosquitto.conf');
-    writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ...extraConfig, ''].join('\n'));
     const child: ChildProcess = spawn(mosquittoPath, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += d));

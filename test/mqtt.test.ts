@@ -232,6 +232,37 @@ describe('adapter and C2', () => {
     await raw.endAsync();
   });
 
+  it('verifies the acks of a client registered again with its ack key, and refuses them once it is unregistered', async () => {
+    const device = await symmetricNode('re-registered');
+    const ackKey = generateSymmetricKey();
+    await c2.enableAcks(device.managed, ackKey);
+    // A second C2 (as after a restart) that knows the ack key confirms by ack at once.
+    const otherMqtt = await connectMqtt(broker.url);
+    const other = await E4MqttC2.create({ mqtt: otherMqtt, ackTimeoutMs: 1000, settleMs: 50 });
+    const key = (device.e4 as unknown as { batchParts(): { state: { key: { key: Uint8Array } } } }).batchParts().state.key.key;
+    const again = other.register({ name: 're-registered', id: device.managed.id, key, ackKey });
+    const published: string[] = [];
+    const outcome = await other.send(again, cmdSetTopicKey(generateSymmetricKey(), 'r/r'), { onPublished: () => published.push('published') });
+    expect(outcome.confirmedBy).toBe('ack');
+    expect(published).toEqual(['published']);
+    // Confirmation by delivery on demand, for a client enrolled in acks.
+    expect((await other.send(again, cmdSetTopicKey(generateSymmetricKey(), 'r/s'), { acknowledged: false })).confirmedBy).toBe('delivery');
+    other.unregister(again);
+    expect(() => other.send(again, cmdSetTopicKey(generateSymmetricKey(), 'r/r'))).toThrow(/unknown client/);
+    await other.close();
+    await otherMqtt.endAsync();
+  });
+
+  it('confirms the same command sent twice at once, each by its own acknowledgement', async () => {
+    const device = await symmetricNode('twice');
+    await c2.enableAcks(device.managed);
+    const command = cmdSetTopicKey(generateSymmetricKey(), 'twice/t');
+    // Within one second both are the same bytes: one acknowledgement must not answer both.
+    const outcomes = await Promise.all([c2.send(device.managed, command), c2.send(device.managed, command)]);
+    expect(outcomes.map((o) => o.confirmedBy)).toEqual(['ack', 'ack']);
+    expect(device.commands.map((c) => c.command)).toEqual(['SetTopicKey', 'SetTopicKey', 'SetTopicKey']);
+  });
+
   it('close unsubscribes and detaches from the mqtt.js client', async () => {
     const device = await symmetricNode('closer');
     await c2.send(device.managed, cmdSetTopicKey(generateSymmetricKey(), 'x/y'));

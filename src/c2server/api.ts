@@ -74,7 +74,7 @@ export interface TopicView {
   createdAt: number;
 }
 
-export type JobKind = 'rotate' | 'provision' | 'unlink' | 'reset' | 'revoke' | 'command';
+export type JobKind = 'rotate' | 'provision' | 'unlink' | 'reset' | 'revoke' | 'command' | 'deleteTopic';
 export type JobState = 'pending' | 'receivers' | 'senders' | 'running' | 'done' | 'failed';
 
 export interface JobView {
@@ -194,6 +194,9 @@ export interface C2Api {
   deleteRule(id: string): Promise<void>;
 
   topicStats(topic?: string): Promise<TopicStatsView[]>;
+
+  /** C2's X25519 public key, hex (not secret): what public-key clients are created with. */
+  c2PublicKey(): Promise<string>;
 
   createToken(token: NewToken): Promise<{ token: TokenView; secret: string }>;
   listTokens(page?: PageRequest): Promise<Page<TokenView>>;

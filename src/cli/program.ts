@@ -8,6 +8,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { init } from '../backends/select.ts';
 import { idCommand, inspect, keygen, protect, topicHash, unprotect, type KeyType } from './commands.ts';
 import { BYTE_FORMATS, CliError, errorLine, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { registerC2 } from './c2.ts';
 import { registerServices } from './services.ts';
 
 const EXIT_CODES_HELP = `
@@ -40,7 +41,7 @@ function keyOptions(command: Command): Command {
 export function buildProgram(io: CliIo): Command {
   const program = new Command('e4ts');
   program
-    .description('E4 end-to-end encryption for IoT: keys, protection, a demo fleet and a gateway over MQTT')
+    .description('E4 end-to-end encryption for IoT: keys, protection, a demo fleet, a gateway over MQTT, and a key server')
     .version(version(), '-V, --version')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -142,6 +143,7 @@ Example:
     });
 
   registerServices(program, io);
+  registerC2(program, io);
   return program;
 }
 

@@ -17,7 +17,7 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io.ts';
 
 const BROKER_URL = /^(mqtt|mqtts|ws|wss|tcp):\/\/[^\s]+$/;
 
-function brokerUrl(value: string): string {
+export function brokerUrl(value: string): string {
   if (!BROKER_URL.test(value)) throw new InvalidArgumentError('expected a broker URL such as mqtt://127.0.0.1:1883');
   return value;
 }
@@ -38,7 +38,7 @@ const mqttVersionOption = () =>
   new Option('--mqtt-version <version>', 'MQTT protocol version: 4 (3.1.1) or 5').choices(['4', '5']).default('4');
 
 /** Resolves when the signal fires. */
-function untilStopped(signal: AbortSignal): Promise<void> {
+export function untilStopped(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });

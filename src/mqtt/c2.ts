@@ -90,6 +90,8 @@ export interface SymmetricRegistration {
   name?: string;
   id: Uint8Array;
   key: Uint8Array;
+  /** A client enrolled earlier: the ack key `enableAcks` gave it (a C2 that restarted still verifies its acks). */
+  ackKey?: Uint8Array;
 }
 
 /** A public-key client: its id and Ed25519 public key (C2 derives the key they share). */
@@ -97,6 +99,20 @@ export interface PublicKeyRegistration {
   name?: string;
   id: Uint8Array;
   publicKey: Uint8Array;
+  /** As for symmetric clients. */
+  ackKey?: Uint8Array;
+}
+
+export interface SendOptions {
+  /**
+   * Wait for the client's acknowledgement (default: when it is enrolled). False confirms by
+   * delivery: for a command after which the client cannot acknowledge, such as ResetTopics,
+   * which takes its ack key away too; the acknowledgement of the next command, once the ack key
+   * is sent again, confirms both (one publisher's messages on a topic arrive in order).
+   */
+  acknowledged?: boolean;
+  /** Called once the broker holds the command (its QoS 2 publish completed), before the acknowledgement. */
+  onPublished?: () => void;
 }
 
 export interface CommandOutcome {
@@ -170,6 +186,8 @@ type AckWait = { kind: 'ack'; ack: CommandAck } | { kind: 'timeout' } | { kind: 
 interface Pending {
   record: ClientRecord;
   resolve: (result: AckWait) => void;
+  /** Resolves once the command's wait is over, whatever its outcome. */
+  over: Promise<void>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -252,7 +270,7 @@ export class E4MqttC2 {
       mode: signingKey === null ? 'symmetric' : 'publicKey',
       commandKey,
       signingKey,
-      ackKey: null,
+      ackKey: client.ackKey === undefined ? null : copyBytes(assertBytes(client.ackKey, 'ackKey')),
       nextAckKey: null,
     };
     this.clients.set(idHex, record);
@@ -282,9 +300,16 @@ export class E4MqttC2 {
    * QoS 2, and resolves once it is confirmed: acknowledged when the client is enrolled, else
    * delivered and settled. Rejects with `AckTimeout` or `CommandRejected` (and the client's code).
    */
-  send(client: ManagedClient, command: Uint8Array): Promise<CommandOutcome> {
+  send(client: ManagedClient, command: Uint8Array, options: SendOptions = {}): Promise<CommandOutcome> {
     const record = this.recordOf(client);
-    return this.dispatch(record, command, record.ackKey !== null);
+    return this.dispatch(record, command, options.acknowledged ?? record.ackKey !== null, options.onPublished);
+  }
+
+  /** Forgets a client: its acknowledgements are refused from now on (`unknown client`). */
+  unregister(client: ManagedClient): void {
+    const record = this.recordOf(client);
+    if (this.clients.get(toHex(record.id)) === record) this.clients.delete(toHex(record.id));
+    this.records.delete(client);
   }
 
   /**
@@ -365,7 +390,12 @@ export class E4MqttC2 {
     return { outcomes, failures };
   }
 
-  private async dispatch(record: ClientRecord, command: Uint8Array, withAck: boolean): Promise<CommandOutcome> {
+  private async dispatch(
+    record: ClientRecord,
+    command: Uint8Array,
+    withAck: boolean,
+    onPublished?: () => void,
+  ): Promise<CommandOutcome> {
     if (this.closed) throw c2Error('Closed', 'this C2 connection is closed');
     const name = decodeCommand(command).spec.name;
     const started = Date.now();
@@ -373,9 +403,15 @@ export class E4MqttC2 {
     const digest = commandDigest(message);
     let acked: Promise<AckWait> | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let finish = () => {};
     if (withAck) {
+      // Commands are timestamped to the second: the same command sent twice to a client within
+      // one second is the same bytes, which one acknowledgement would confirm for both. The
+      // second waits until the first's wait is over.
+      for (let other = this.pending.get(digest); other !== undefined; other = this.pending.get(digest)) await other.over;
+      const over = new Promise<void>((resolve) => (finish = resolve));
       acked = new Promise<AckWait>((resolve) => {
-        this.pending.set(digest, { record, resolve });
+        this.pending.set(digest, { record, resolve, over });
         timer = setTimeout(() => resolve({ kind: 'timeout' }), this.ackTimeoutMs);
       });
     }
@@ -386,6 +422,7 @@ export class E4MqttC2 {
         throw c2Error('PublishFailed', 'could not publish ' + name + ' to ' + record.name + ': ' + String((e as Error)?.message ?? e));
       }
       this.counters.commandsSent++;
+      if (onPublished !== undefined) onPublished();
       if (acked === null) {
         await sleep(this.settleMs);
         return this.confirmed({ client: record, command: name, confirmedBy: 'delivery', ms: Date.now() - started });
@@ -401,7 +438,8 @@ export class E4MqttC2 {
       return this.confirmed({ client: record, command: name, confirmedBy: 'ack', ms: Date.now() - started });
     } finally {
       if (timer !== null) clearTimeout(timer);
-      this.pending.delete(digest);
+      if (acked !== null) this.pending.delete(digest);
+      finish();
     }
   }
 
