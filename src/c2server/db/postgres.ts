@@ -107,9 +107,9 @@ class PostgresDatabase implements Database {
   private lockClient: Promise<pg.Client> | null = null;
   /**
    * Session locks are re-entrant in PostgreSQL: the names held here are refused a second time.
-   * Each maps to the token of the `tryLock` that holds it.
+   * Each maps to the controller of the `tryLock` that holds it, aborted if its connection is lost.
    */
-  private readonly held = new Map<string, object>();
+  private readonly held = new Map<string, AbortController>();
   private closed = false;
 
   constructor(
@@ -175,7 +175,7 @@ class PostgresDatabase implements Database {
   private async tryAdvisoryLock(name: string, functions: AdvisoryFunctions): Promise<Lock | null> {
     this.checkOpen();
     if (this.held.has(name)) return null;
-    const token = {};
+    const token = new AbortController();
     this.held.set(name, token);
     let connection: Promise<pg.Client>;
     try {
@@ -191,6 +191,7 @@ class PostgresDatabase implements Database {
     }
     let released = false;
     return {
+      lost: token.signal,
       release: async () => {
         if (released) return;
         released = true;
@@ -207,7 +208,7 @@ class PostgresDatabase implements Database {
     };
   }
 
-  private forget(name: string, token: object): void {
+  private forget(name: string, token: AbortController): void {
     if (this.held.get(name) === token) this.held.delete(name);
   }
 
@@ -229,7 +230,8 @@ class PostgresDatabase implements Database {
 
   /**
    * Opened once and kept: the locks live as long as this connection. If it fails (the server
-   * restarted), its locks are gone; the names are forgotten so the next `tryLock` reconnects.
+   * restarted, the backend was terminated), its locks are gone: their holders are told (`lost`),
+   * and the names forgotten so the next `tryLock` reconnects.
    */
   private lockConnection(): Promise<pg.Client> {
     if (this.lockClient === null) {
@@ -237,7 +239,9 @@ class PostgresDatabase implements Database {
       const lost = (): void => {
         if (this.lockClient === opening) {
           this.lockClient = null;
+          const holders = [...this.held.values()];
           this.held.clear();
+          for (const holder of holders) holder.abort(e4Error(E4ErrorCode.DatabaseFailed, 'the connection holding the lock was lost'));
         }
       };
       client.on('error', lost);
