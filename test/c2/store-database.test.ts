@@ -352,6 +352,31 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
       await exclusive!.release();
     });
 
+    it.skipIf(dialect !== 'postgres')('PostgreSQL: many locks taken and released at once, one statement at a time on the lock connection', async () => {
+      const { db } = await fresh();
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        const names = Array.from({ length: 50 }, (_, i) => 'job:many-' + i);
+        for (let round = 0; round < 3; round++) {
+          const taken = await Promise.all(names.map((name, i) => (i % 2 === 0 ? db.tryLock(name) : db.tryLockShared(name))));
+          expect(taken.every((lock) => lock !== null)).toBe(true);
+          // Refused while held, each asked at once with the releases of the others.
+          const [refused] = await Promise.all([Promise.all(names.map((name) => db.tryLock(name))), ...taken.map((lock) => lock!.release())]);
+          expect(refused.filter((lock) => lock !== null)).toHaveLength(0);
+        }
+        const again = await Promise.all(names.map((name) => db.tryLock(name)));
+        expect(again.every((lock) => lock !== null)).toBe(true);
+        await Promise.all(again.map((lock) => lock!.release()));
+        // Warnings are emitted on the next tick.
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings.filter((m) => m.includes('already executing a query'))).toEqual([]);
+    });
+
     it.skipIf(dialect !== 'postgres')('PostgreSQL: a lost lock connection frees its locks; the stale handle unlocks nothing', async () => {
       const { db, url } = await fresh();
       const other = suite.track(await openDatabase(url));

@@ -110,6 +110,11 @@ class PostgresDatabase implements Database {
    * Each maps to the controller of the `tryLock` that holds it, aborted if its connection is lost.
    */
   private readonly held = new Map<string, AbortController>();
+  /**
+   * The lock connection's statements, one after another: a pg client given a query while one runs
+   * queues it, a use pg deprecates (and warns of), so this process queues them itself.
+   */
+  private lockStatements: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -180,7 +185,7 @@ class PostgresDatabase implements Database {
     let connection: Promise<pg.Client>;
     try {
       connection = this.lockConnection();
-      const row = await (await connection).query('SELECT ' + functions.take + '(hashtext($1)) AS locked', [name]);
+      const row = await this.onLockConnection(connection, 'SELECT ' + functions.take + '(hashtext($1)) AS locked', name);
       if (row.rows[0].locked !== true) {
         this.forget(name, token);
         return null;
@@ -200,12 +205,19 @@ class PostgresDatabase implements Database {
         if (this.held.get(name) !== token || this.lockClient !== connection) return;
         this.held.delete(name);
         try {
-          await (await connection).query('SELECT ' + functions.release + '(hashtext($1))', [name]);
+          await this.onLockConnection(connection, 'SELECT ' + functions.release + '(hashtext($1))', name);
         } catch (e) {
           throw pgError(e, 'releasing a lock');
         }
       },
     };
+  }
+
+  /** Runs `sql` on the lock connection once every statement queued before it has finished. */
+  private onLockConnection(connection: Promise<pg.Client>, sql: string, name: string): Promise<pg.QueryResult> {
+    const result = this.lockStatements.then(async () => (await connection).query(sql, [name]));
+    this.lockStatements = result.catch(() => undefined);
+    return result;
   }
 
   private forget(name: string, token: AbortController): void {
