@@ -185,7 +185,7 @@ export interface C2Api {
   /** Resolves when the job is done; rejects with the job's error when it failed. */
   waitForJob(id: string, timeoutMs?: number): Promise<JobView>;
 
-  listEvents(page?: PageRequest & { after?: number; type?: string }): Promise<Page<EventView>>;
+  listEvents(page?: PageRequest & { after?: number; type?: string; newest?: boolean }): Promise<Page<EventView>>;
   /** Live events, in order; returns the unsubscribe function. */
   onEvent(listener: (event: EventView) => void): () => void;
 

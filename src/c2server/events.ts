@@ -95,9 +95,11 @@ export class EventLog {
 
   /**
    * Events in the order they were appended: from the start, after a page's cursor, or after the
-   * event `after` (what a reconnecting stream has seen), optionally of one type only.
+   * event `after` (what a reconnecting stream has seen), optionally of one type only. `newest`:
+   * the last `limit` of them instead (still oldest first, and no next page), what a viewer shows
+   * before the live ones.
    */
-  async list(page: PageRequest & { after?: number; type?: string } = {}, q: Queryable = this.db): Promise<Page<EventView>> {
+  async list(page: PageRequest & { after?: number; type?: string; newest?: boolean } = {}, q: Queryable = this.db): Promise<Page<EventView>> {
     const limit = pageLimit(page);
     const cursor = decodeCursor(page.cursor, 'integer') as number | undefined;
     if (page.after !== undefined && (!Number.isInteger(page.after) || page.after < 0)) {
@@ -110,6 +112,10 @@ export class EventLog {
       if (typeof page.type !== 'string' || page.type === '') throw e4Error(E4ErrorCode.InvalidArgument, '"type" expected an event type');
       where += ' AND type = ?';
       params.push(page.type);
+    }
+    if (page.newest === true) {
+      const rows = await q.all<EventRow>(`SELECT id, at, type, subject, data FROM events WHERE ${where} ORDER BY id DESC LIMIT ?`, [...params, limit]);
+      return { items: rows.reverse().map(eventView), next: null };
     }
     const rows = await q.all<EventRow>(`SELECT id, at, type, subject, data FROM events WHERE ${where} ORDER BY id LIMIT ?`, [...params, limit + 1]);
     return pageOf(rows, limit, (r) => r.id, eventView);

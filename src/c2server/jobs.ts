@@ -194,6 +194,8 @@ export class Jobs {
   readonly owner = randomId().slice(0, 12);
   private readonly running = new Map<string, Promise<void>>();
   private readonly finishedListeners = new Set<(id: string) => void>();
+  /** The `lost` signal of each running job's lock: once it fires, another process may run the job. */
+  private readonly lockLost = new Map<string, AbortSignal>();
   private stopping = false;
 
   constructor(options: JobsOptions) {
@@ -476,6 +478,7 @@ export class Jobs {
     const lock = await this.db.tryLock('job:' + id);
     // Another process runs it.
     if (lock === null) return;
+    this.lockLost.set(id, lock.lost);
     let job: JobRow | undefined;
     try {
       job = await this.db.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
@@ -487,6 +490,7 @@ export class Jobs {
       const failure = e instanceof JobFailure ? e : new JobFailure(isE4Error(e) ? e.code : E4ErrorCode.Internal, messageOf(e));
       await this.finish(job, 'failed', failure).catch(() => undefined);
     } finally {
+      this.lockLost.delete(id);
       await lock.release();
     }
   }
@@ -910,7 +914,7 @@ export class Jobs {
     const attempts = item.bestEffort === true ? 1 : this.retry.attempts;
     let failure = { code: E4ErrorCode.CommandFailed as string, message: '' };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      this.checkStopping();
+      this.checkStopping(job);
       await this.journal.intend(item.step, item.clientId);
       faultPoint(point + ':intent');
       try {
@@ -928,7 +932,7 @@ export class Jobs {
         faultPoint(point + ':confirmed');
         return null;
       } catch (e) {
-        if (this.stopping || isC2Error(e, 'Closed')) throw new Stopping();
+        if (this.stopped(job) || isC2Error(e, 'Closed')) throw new Stopping();
         if (!isC2Error(e)) throw e;
         const topic = item.step.args.topic ?? job.topic;
         if (isC2Error(e, 'CommandRejected') && e.clientCode !== undefined && typeof topic === 'string') {
@@ -946,8 +950,13 @@ export class Jobs {
     return failure;
   }
 
-  private checkStopping(): void {
-    if (this.stopping) throw new Stopping();
+  /** Stopping, or, for `job`, its lock lost: nothing more is sent for it here, it is resumed by the lock's next holder. */
+  private stopped(job?: JobRow): boolean {
+    return this.stopping || (job !== undefined && this.lockLost.get(job.id)?.aborted === true);
+  }
+
+  private checkStopping(job?: JobRow): void {
+    if (this.stopped(job)) throw new Stopping();
   }
 
   // ---- rows ----

@@ -141,7 +141,7 @@ export async function startC2Server(options: C2ServerOptions = {}): Promise<C2Se
     let url: string | null = null;
     let closeHttp: () => Promise<void> = async () => undefined;
     if (options.http !== false) {
-      const app = buildHttpApp({ service, rateLimit: options.http?.rateLimit });
+      const app = buildHttpApp({ service, rateLimit: options.http?.rateLimit, logger: log });
       const host = options.http?.host ?? '127.0.0.1';
       await app.listen({ host, port: options.http?.port ?? DEFAULT_HTTP_PORT });
       const address = app.server.address() as AddressInfo;

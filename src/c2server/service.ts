@@ -220,7 +220,7 @@ export async function createC2Service(options: C2ServiceOptions): Promise<C2Serv
     listJobs: (page?: PageRequest & { state?: JobState; topic?: string }) => jobs.list(page),
     waitForJob: (id: string, timeoutMs?: number): Promise<JobView> => jobs.wait(id, timeoutMs),
 
-    listEvents: (page?: PageRequest & { after?: number; type?: string }): Promise<Page<EventView>> => events.list(page),
+    listEvents: (page?: PageRequest & { after?: number; type?: string; newest?: boolean }): Promise<Page<EventView>> => events.list(page),
     onEvent: (listener) => events.onEvent(listener),
 
     async addRule(rule: NewRule): Promise<RuleView> {

@@ -2,7 +2,8 @@
  * `e4ts c2`: the server as a real process (a temporary SQLite file, the embedded broker, a free
  * port), printing its addresses and, at first start only, the admin token; and the commands
  * against it: tokens, clients, topics, a rotation followed to its end, a revocation, each in text
- * and in --json, and their failures as one line with the API's code (exit 1) or usage (exit 2).
+ * and in --json, and their failures as one line with the API's code (exit 1) or usage (exit 2);
+ * the server's log of the requests it served, with no query string, token or key in it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ let dir: string;
 let server: ReturnType<typeof jsonLines> & { child: ReturnType<typeof spawnCli> };
 let url: string;
 let token: string;
+/** Every secret the server handed out: none may appear in its log. */
+const secrets: string[] = [];
 
 async function startServer() {
   const child = spawnCli(['c2', '--port', '0', '--db', join(dir, 'c2.db'), '--json'], dir);
@@ -46,6 +49,7 @@ beforeAll(async () => {
   server = started.server;
   url = started.ready.url as string;
   token = started.ready.adminToken as string;
+  secrets.push(token);
 });
 
 afterAll(async () => {
@@ -77,6 +81,7 @@ describe('e4ts c2', () => {
     expect(created.token).toMatchObject({ name: 'dashboard', scope: 'read' });
     expect(created.token.expiresAt - created.token.createdAt).toBe(30 * 86_400_000);
     expect(created.secret).toMatch(/^e4c2_/);
+    secrets.push(created.secret);
     const text = await c2(['token', 'create', 'ops', '--scope', 'admin']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.text).toMatch(/^secret\s+e4c2_\S+$/m);
@@ -89,6 +94,7 @@ describe('e4ts c2', () => {
     expect(added.text).toMatch(/^key\s+[0-9a-f]{64}$/m);
     expect(added.text).toMatch(/^control topic\s+e4\/[0-9a-f]{32}$/m);
     expect(added.stderr).toContain('shown this once');
+    secrets.push(/^key\s+([0-9a-f]{64})$/m.exec(added.text)![1]);
 
     const publicKey = toHex(generateEd25519KeyPair().publicKey);
     const camera = await c2(['client', 'add', 'camera-7', '--mode', 'public-key', '--public-key', publicKey, '--json']);
@@ -168,6 +174,19 @@ describe('e4ts c2', () => {
     } finally {
       delete process.env.E4TS_C2_TOKEN;
     }
+  });
+
+  it('logs each request it served by its path and status, never a query string, a token or a key', async () => {
+    const answered = await fetch(url + '/api/topics?limit=5&secret=' + token, { headers: { authorization: 'Bearer ' + token } });
+    expect(answered.status).toBe(400);
+    // Refused (an unknown query parameter), and logged all the same.
+    await server.waitFor((l) => l.event === 'log' && /^GET \/api\/topics 400 \d+ ms$/.test(String(l.message)), 'the request in the log');
+    const messages = server.lines.filter((l) => l.event === 'log').map((l) => String(l.message));
+    // `client list` asked for /api/clients?limit=1000.
+    expect(messages).toContainEqual(expect.stringMatching(/^GET \/api\/clients 200 \d+ ms$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^POST \/api\/topics\/plant%2F1%2Ftemperature\/rotate 202 \d+ ms$/));
+    expect(messages.filter((m) => m.includes('?'))).toEqual([]);
+    for (const secret of secrets) expect(messages.filter((m) => m.includes(secret))).toEqual([]);
   });
 
   it('stops on SIGTERM and starts again on the same database without a new admin token', async () => {

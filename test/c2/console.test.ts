@@ -120,6 +120,28 @@ describe.skipIf(browserBinary.skip)('the console in Chromium', () => {
     await page.waitForFunction((topic) => document.querySelector('#topics-rows tr[data-topic="' + topic + '"] td:nth-child(2)')?.textContent === '2', TOPIC);
   });
 
+  it('shows the recent events from the log when it opens, then the live ones, none twice', async () => {
+    await page.reload();
+    await page.waitForSelector('#events-state.live', { state: 'attached' });
+    await open('events');
+    await page.waitForSelector('#events-rows tr[data-type="topic.rotated"]');
+    const shown = () => page.$$eval('#events-rows tr', (rows) => rows.map((r) => Number(r.getAttribute('data-event'))));
+    const history = await shown();
+    expect((await fetch(origin + '/api/topics', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + fixture.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'plant/after-reload' }),
+    })).status).toBe(201);
+    await page.waitForSelector('#events-rows tr[data-type="topic.added"] >> text=plant/after-reload');
+    const all = await shown();
+    // Newest first, each once: the log's up to the reload, then the live one.
+    expect(all).toEqual([...new Set(all)].sort((a, b) => b - a));
+    expect(all.slice(1)).toEqual(history);
+    expect(all.length).toBe(history.length + 1);
+    await open('topics');
+    await page.waitForSelector('#topics-rows tr[data-topic="plant/after-reload"]');
+  });
+
   it('links a client to a topic and revokes a client', async () => {
     await page.selectOption('#link-client', { label: 'thermometer-1' });
     await page.selectOption('#link-topic', TOPIC);

@@ -333,6 +333,50 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
       await lock!.release();
     });
 
+    it.skipIf(dialect !== 'postgres')('PostgreSQL: shared locks are held by several processes at once, and an exclusive one by none of them meanwhile', async () => {
+      const { db, url } = await fresh();
+      const second = suite.track(await openDatabase(url));
+      const third = suite.track(await openDatabase(url));
+      const one = await db.tryLockShared('c2:shared');
+      const two = await second.tryLockShared('c2:shared');
+      expect(one).not.toBeNull();
+      expect(two).not.toBeNull();
+      expect(await db.tryLockShared('c2:shared')).toBeNull();
+      expect(await third.tryLock('c2:shared')).toBeNull();
+      await one!.release();
+      expect(await third.tryLock('c2:shared')).toBeNull();
+      await two!.release();
+      const exclusive = await third.tryLock('c2:shared');
+      expect(exclusive).not.toBeNull();
+      expect(await db.tryLockShared('c2:shared')).toBeNull();
+      await exclusive!.release();
+    });
+
+    it.skipIf(dialect !== 'postgres')('PostgreSQL: many locks taken and released at once, one statement at a time on the lock connection', async () => {
+      const { db } = await fresh();
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        const names = Array.from({ length: 50 }, (_, i) => 'job:many-' + i);
+        for (let round = 0; round < 3; round++) {
+          const taken = await Promise.all(names.map((name, i) => (i % 2 === 0 ? db.tryLock(name) : db.tryLockShared(name))));
+          expect(taken.every((lock) => lock !== null)).toBe(true);
+          // Refused while held, each asked at once with the releases of the others.
+          const [refused] = await Promise.all([Promise.all(names.map((name) => db.tryLock(name))), ...taken.map((lock) => lock!.release())]);
+          expect(refused.filter((lock) => lock !== null)).toHaveLength(0);
+        }
+        const again = await Promise.all(names.map((name) => db.tryLock(name)));
+        expect(again.every((lock) => lock !== null)).toBe(true);
+        await Promise.all(again.map((lock) => lock!.release()));
+        // Warnings are emitted on the next tick.
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings.filter((m) => m.includes('already executing a query'))).toEqual([]);
+    });
+
     it.skipIf(dialect !== 'postgres')('PostgreSQL: a lost lock connection frees its locks; the stale handle unlocks nothing', async () => {
       const { db, url } = await fresh();
       const other = suite.track(await openDatabase(url));
@@ -343,8 +387,12 @@ describe.each(DIALECTS)('database on $dialect', ({ dialect, skip }) => {
          WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       ))!;
       expect(n).toBe(1);
+      // Its holder is told, so it stops what the lock guarded.
+      await until(() => stale!.lost.aborted, 'the holder to be told its lock was lost');
+      expect(isE4Error(stale!.lost.reason, E4ErrorCode.DatabaseFailed)).toBe(true);
       let taken: Awaited<ReturnType<Database['tryLock']>> = null;
       await until(async () => (taken = await other.tryLock('job:lost')) !== null, 'the lost connection’s lock to be freed');
+      expect(taken!.lost.aborted).toBe(false);
       // This process reconnects for its next lock, and the old handle's release leaves the new holder alone.
       await until(async () => {
         // A statement may reach the dead connection before its loss is noticed: that one fails.

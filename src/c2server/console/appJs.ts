@@ -302,7 +302,21 @@ export const APP_JS = String.raw`'use strict';
     return rest;
   }
 
+  /**
+   * The newest events from the log, then the stream from the last of them: the stream sends every
+   * event after Last-Event-ID, so none is shown twice and none missed in between.
+   */
   function connect() {
+    if (lastEventId !== null) return openStream();
+    return api('GET', '/api/events?newest=true&limit=' + MAX_EVENT_ROWS).then(function (page) {
+      if (token() === null) return;
+      page.items.forEach(showEvent);
+      lastEventId = page.items.length === 0 ? '0' : String(page.items[page.items.length - 1].id);
+      openStream();
+    });
+  }
+
+  function openStream() {
     var controller = new AbortController();
     stream = controller;
     var headers = { authorization: 'Bearer ' + token() };
@@ -329,7 +343,7 @@ export const APP_JS = String.raw`'use strict';
     }).catch(function () {}).then(function () {
       if (stream !== controller) return;
       streamState('reconnecting', false);
-      setTimeout(function () { if (stream === controller) connect(); }, 2000);
+      setTimeout(function () { if (stream === controller) openStream(); }, 2000);
     });
   }
 
@@ -371,7 +385,7 @@ export const APP_JS = String.raw`'use strict';
   function login() {
     return api('GET', '/api/clients?limit=1').then(function () {
       clearStatus();
-      connect();
+      connect().catch(fail);
       show('clients');
     });
   }

@@ -20,6 +20,12 @@ export interface Queryable {
 }
 
 export interface Lock {
+  /**
+   * Aborted when the lock is held no more though it was not released: on PostgreSQL, when its
+   * connection was lost (another process may take the lock then). A holder stops what the lock
+   * guards once it fires.
+   */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 

@@ -107,9 +107,14 @@ class PostgresDatabase implements Database {
   private lockClient: Promise<pg.Client> | null = null;
   /**
    * Session locks are re-entrant in PostgreSQL: the names held here are refused a second time.
-   * Each maps to the token of the `tryLock` that holds it.
+   * Each maps to the controller of the `tryLock` that holds it, aborted if its connection is lost.
    */
-  private readonly held = new Map<string, object>();
+  private readonly held = new Map<string, AbortController>();
+  /**
+   * The lock connection's statements, one after another: a pg client given a query while one runs
+   * queues it, a use pg deprecates (and warns of), so this process queues them itself.
+   */
+  private lockStatements: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -175,12 +180,12 @@ class PostgresDatabase implements Database {
   private async tryAdvisoryLock(name: string, functions: AdvisoryFunctions): Promise<Lock | null> {
     this.checkOpen();
     if (this.held.has(name)) return null;
-    const token = {};
+    const token = new AbortController();
     this.held.set(name, token);
     let connection: Promise<pg.Client>;
     try {
       connection = this.lockConnection();
-      const row = await (await connection).query('SELECT ' + functions.take + '(hashtext($1)) AS locked', [name]);
+      const row = await this.onLockConnection(connection, 'SELECT ' + functions.take + '(hashtext($1)) AS locked', name);
       if (row.rows[0].locked !== true) {
         this.forget(name, token);
         return null;
@@ -191,6 +196,7 @@ class PostgresDatabase implements Database {
     }
     let released = false;
     return {
+      lost: token.signal,
       release: async () => {
         if (released) return;
         released = true;
@@ -199,7 +205,7 @@ class PostgresDatabase implements Database {
         if (this.held.get(name) !== token || this.lockClient !== connection) return;
         this.held.delete(name);
         try {
-          await (await connection).query('SELECT ' + functions.release + '(hashtext($1))', [name]);
+          await this.onLockConnection(connection, 'SELECT ' + functions.release + '(hashtext($1))', name);
         } catch (e) {
           throw pgError(e, 'releasing a lock');
         }
@@ -207,7 +213,14 @@ class PostgresDatabase implements Database {
     };
   }
 
-  private forget(name: string, token: object): void {
+  /** Runs `sql` on the lock connection once every statement queued before it has finished. */
+  private onLockConnection(connection: Promise<pg.Client>, sql: string, name: string): Promise<pg.QueryResult> {
+    const result = this.lockStatements.then(async () => (await connection).query(sql, [name]));
+    this.lockStatements = result.catch(() => undefined);
+    return result;
+  }
+
+  private forget(name: string, token: AbortController): void {
     if (this.held.get(name) === token) this.held.delete(name);
   }
 
@@ -229,7 +242,8 @@ class PostgresDatabase implements Database {
 
   /**
    * Opened once and kept: the locks live as long as this connection. If it fails (the server
-   * restarted), its locks are gone; the names are forgotten so the next `tryLock` reconnects.
+   * restarted, the backend was terminated), its locks are gone: their holders are told (`lost`),
+   * and the names forgotten so the next `tryLock` reconnects.
    */
   private lockConnection(): Promise<pg.Client> {
     if (this.lockClient === null) {
@@ -237,7 +251,9 @@ class PostgresDatabase implements Database {
       const lost = (): void => {
         if (this.lockClient === opening) {
           this.lockClient = null;
+          const holders = [...this.held.values()];
           this.held.clear();
+          for (const holder of holders) holder.abort(e4Error(E4ErrorCode.DatabaseFailed, 'the connection holding the lock was lost'));
         }
       };
       client.on('error', lost);

@@ -55,6 +55,8 @@ export function openSqlite(path: string): Database {
   return new SqliteDatabase(raw);
 }
 
+const NEVER_LOST = new AbortController().signal;
+
 class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly mutex = new Mutex();
@@ -116,6 +118,8 @@ class SqliteDatabase implements Database {
     this.locks.add(name);
     let released = false;
     return {
+      // Held in this process's memory: only a release ends it.
+      lost: NEVER_LOST,
       release: async () => {
         if (released) return;
         released = true;

@@ -17,10 +17,20 @@ import { eventRoutes } from './eventRoutes.ts';
 import { jobRoutes } from './jobRoutes.ts';
 import { topicRoutes } from './topicRoutes.ts';
 
+/** Where a log goes as text lines, by level (the key server's own log). */
+export interface LineLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 export interface HttpAppOptions {
   service: C2Api;
-  /** Fastify's logger option (pino options, `true`, or `false`, the default). */
-  logger?: FastifyServerOptions['logger'];
+  /**
+   * Fastify's logger option (pino options, `true`, or `false`, the default), or a `LineLog`: one
+   * line per request once answered (`GET /api/clients 200 4 ms`) and one per failure.
+   */
+  logger?: FastifyServerOptions['logger'] | LineLog;
   /** Requests per token (or per address, before a valid token) per window; `false`: no limit. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
   /** The largest request body, in bytes (default 64 KiB): larger ones answer 413 InputTooLarge. */
@@ -61,11 +71,56 @@ function loggedRequest(request: FastifyRequest) {
   return { method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip };
 }
 
-/** The caller's logger option, with requests logged by `loggedRequest`. */
+/** What a log line says of an answer: its status, and which request it answers (as `loggedRequest`). */
+function loggedReply(reply: { statusCode: number; request?: FastifyRequest }) {
+  const request = reply.request;
+  return { statusCode: reply.statusCode, ...(request === undefined ? {} : { method: request.method, path: request.url.split('?')[0] }) };
+}
+
+function isLineLog(logger: HttpAppOptions['logger']): logger is LineLog {
+  return typeof logger === 'object' && logger !== null && typeof (logger as Partial<LineLog>).info === 'function';
+}
+
+/** pino's levels: 40 warn, 50 error, 60 fatal. */
+const WARN_LEVEL = 40;
+const ERROR_LEVEL = 50;
+
+interface LogRecord {
+  level: number;
+  msg?: string;
+  req?: { method: string; path: string };
+  res?: { statusCode: number; method?: string; path?: string };
+  responseTime?: number;
+  code?: string;
+}
+
+/**
+ * pino's JSON lines as text for a `LineLog`. A request's "incoming" line is left out: its
+ * "completed" line says the same and how it ended.
+ */
+function lineStream(log: LineLog): { write(line: string): void } {
+  return {
+    write(line: string) {
+      const record = JSON.parse(line) as LogRecord;
+      if (record.msg === 'incoming request') return;
+      let text: string;
+      if (record.res !== undefined && record.responseTime !== undefined) {
+        text = [record.res.method, record.res.path, record.res.statusCode, Math.round(record.responseTime) + ' ms'].filter((p) => p !== undefined).join(' ');
+      } else {
+        text = (record.msg ?? '') + (record.code === undefined ? '' : ' (' + record.code + ')');
+      }
+      if (record.level >= ERROR_LEVEL) log.error(text);
+      else if (record.level >= WARN_LEVEL) log.warn(text);
+      else log.info(text);
+    },
+  };
+}
+
+/** The caller's logger option, with requests and answers logged by `loggedRequest` and `loggedReply`. */
 function loggerOption(logger: HttpAppOptions['logger']): FastifyServerOptions['logger'] {
   if (logger === undefined || logger === false) return false;
-  const options = logger === true ? {} : logger;
-  return { ...options, serializers: { ...options.serializers, req: loggedRequest } };
+  const options = logger === true ? {} : isLineLog(logger) ? { level: 'info', stream: lineStream(logger) } : logger;
+  return { ...options, serializers: { ...options.serializers, req: loggedRequest, res: loggedReply } };
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {

@@ -31,13 +31,17 @@ export function eventRoutes(app: FastifyInstance, service: C2Api, streamHeaders:
     for (const response of open) response.destroy();
   });
 
-  app.get<{ Querystring: PageRequest & { after?: number; type?: string } }>(
+  app.get<{ Querystring: PageRequest & { after?: number; type?: string; newest?: boolean } }>(
     '/api/events',
     routeOptions({
       scope: 'read',
       tag: 'events',
       summary: 'the event log, oldest first',
-      querystring: pageQuery({ after: { type: 'integer', minimum: 0, description: 'only events with a greater id' }, type: eventType }),
+      querystring: pageQuery({
+        after: { type: 'integer', minimum: 0, description: 'only events with a greater id' },
+        type: eventType,
+        newest: { type: 'boolean', description: 'the last `limit` events instead, oldest first, with no next page' },
+      }),
       responses: { 200: answer('a page of events', pageOf(eventView)) },
     }),
     async (request) => service.listEvents(request.query),
