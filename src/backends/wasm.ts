@@ -56,6 +56,8 @@ interface CoreExports {
   cmac(keyLen: number, len: number): number;
   dbl(): number;
   wipeKeyCache(): void;
+  selectAesCore(constantTime: number): number;
+  aesCore(): number;
 }
 
 interface Argon2Exports {
@@ -177,7 +179,8 @@ function supportedCoreBytes(): Promise<Uint8Array<ArrayBuffer> | null> {
 
 /**
  * True when this runtime can run the core module: it has WebAssembly and DecompressionStream
- * (every current browser, Node 18 and later, Deno, Bun) and validates the module.
+ * (every current browser, Node 18 and later, Deno, Bun) and validates the module, which takes
+ * WebAssembly SIMD (the constant-time AES core's v128): Chrome 91, Firefox 89, Safari 16.4.
  */
 export async function wasmSupported(): Promise<boolean> {
   return (await supportedCoreBytes()) !== null;
@@ -224,13 +227,23 @@ export async function compileWasmModules(): Promise<WasmModules> {
   return { core, argon2 };
 }
 
+/**
+ * The AES core of the WebAssembly backend: `ct` the constant-time, bitsliced one
+ * (assembly/aes-ct.ts), `table` the T-table one (assembly/aes.ts), faster and not constant-time.
+ */
+export type AesCore = 'ct' | 'table';
+
 export interface WasmBackendOptions {
   /** Keep the Argon2 instance (and its memory, `m` KiB) between calls. Default false. */
   keepArgon2Memory?: boolean;
+  /** The AES core; `init` defaults it by runtime (src/backends/select.ts). Default here `table`. */
+  aes?: AesCore;
 }
 
 export interface WasmBackend extends Backend {
   readonly name: 'wasm';
+  /** The AES core this instance runs. */
+  readonly aes: AesCore;
   /** How many SIV keys the core caches before it evicts (and wipes) one. */
   readonly keyCacheSlots: number;
   /** Drops a kept Argon2 instance, after wiping it. */
@@ -241,6 +254,8 @@ export interface WasmBackend extends Backend {
 
 export function createWasmBackend(modules: WasmModules, options: WasmBackendOptions = {}): WasmBackend {
   const ex = new WebAssembly.Instance(modules.core, imports).exports as unknown as CoreExports;
+  const aes: AesCore = options.aes ?? 'table';
+  check(ex.selectAesCore(aes === 'ct' ? 1 : 0), 'selectAesCore');
   const ioPtr = ex.ioPtr();
   const keyPtr = ex.keyPtr();
   const ivPtr = ex.ivPtr();
@@ -443,6 +458,7 @@ export function createWasmBackend(modules: WasmModules, options: WasmBackendOpti
 
   return {
     name: 'wasm',
+    aes,
     keyCacheSlots: ex.keyCacheSlots(),
     sivSeal(sivKey, ads, plaintext, out) {
       ensure(adsLength(ads) + SIV_TAG_LEN + plaintext.length, 'aesSivSeal');
