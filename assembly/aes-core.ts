@@ -6,9 +6,8 @@
  */
 
 import { encryptBlock, expandKey, scheduleBytes } from "./aes";
-import { ctEncryptLanes, ctExpandKey, ctScheduleBytes } from "./aes-ct";
-import { copy16 } from "./bytes";
-import { ONE_BLOCK_LANES, wipeBlockScratch, wipeCtScratch } from "./memory";
+import { ctEncryptBlock, ctExpandKey, ctScheduleBytes } from "./aes-ct";
+import { wipeBlockScratch, wipeCtScratch } from "./memory";
 
 let constantTime = false;
 
@@ -34,12 +33,10 @@ export function scheduleBytesOfCore(rounds: u32): usize {
   return constantTime ? ctScheduleBytes(rounds) : scheduleBytes(rounds);
 }
 
-/** One block at `blockPtr`, in place; the constant-time core runs it in lane 0 of ONE_BLOCK_LANES. */
+/** One block at `blockPtr`, in place. */
 export function encryptBlockOfCore(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
   if (constantTime) {
-    copy16(ONE_BLOCK_LANES, blockPtr);
-    ctEncryptLanes(schedulePtr, rounds, ONE_BLOCK_LANES);
-    copy16(blockPtr, ONE_BLOCK_LANES);
+    ctEncryptBlock(schedulePtr, rounds, blockPtr);
   } else {
     encryptBlock(schedulePtr, rounds, blockPtr);
   }

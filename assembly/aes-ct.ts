@@ -21,23 +21,52 @@
  * run under its own key (`ctSelectLaneKey` mixes schedules lane by lane), which is how CTR fills
  * the lanes with counter blocks and a batch runs the CMAC chains of eight messages side by side.
  *
+ * One block (`ctEncryptBlock`, `ctCbcMac`): a CMAC chain is serial, and eight lanes for one
+ * block would cost eight blocks' time, so a chain runs on a second round function over one
+ * block in one v128 (byte i of the state in byte i). Its S-box inverts in the tower field
+ * GF((2^4)^2) with `i8x16.swizzle` of 16-entry tables held in registers as its only lookups
+ * (build/gen-aes-tower-tables.ts derives them): a swizzle permutes register lanes, it reads no
+ * memory, so its index may be secret; ShiftRows and MixColumns are shuffles and byte arithmetic.
+ *
  * Schedules (`ctExpandKey`): Nr + 1 bitsliced round keys of CT_ROUND_KEY_BYTES each, every byte
- * of a plane 0xff or 0x00 (the key bit, copied to every lane). The key expansion runs SubWord
- * through the same circuit, on bytes spread into planes, so it is constant-time too.
+ * of a plane 0xff or 0x00 (the key bit, copied to every lane), then the Nr + 1 round keys as
+ * FIPS 197 words for the one-block rounds. The key expansion runs SubWord through the circuit,
+ * on bytes spread into planes, so it is constant-time too.
  */
+
+import {
+  EXP16,
+  LAMBDA_SQUARE,
+  LOG16,
+  LOG_INVERSE,
+  SQUARE,
+  TOWER_IN_HIGH,
+  TOWER_IN_LOW,
+  TOWER_OUT_HIGH,
+  TOWER_OUT_LOW,
+} from "./aes-tower-tables";
 
 /** One bitsliced round key: eight planes of 16 bytes. */
 export const CT_ROUND_KEY_BYTES: usize = 128;
 /** Eight blocks, in bytes or in planes. */
 export const CT_LANES_BYTES: usize = 128;
 export const CT_LANES: u32 = 8;
+/** A bitsliced round key and the same as 16 bytes. */
+const ROUND_KEY_BOTH_BYTES: usize = CT_ROUND_KEY_BYTES + 16;
 /** The largest schedule, AES-256's: 15 round keys. */
-export const CT_SCHEDULE_BYTES: usize = 15 * CT_ROUND_KEY_BYTES;
+export const CT_SCHEDULE_BYTES: usize = 15 * ROUND_KEY_BOTH_BYTES;
 
 /** Bytes of a schedule of `rounds` rounds. */
 // @ts-ignore: decorator
 @inline
 export function ctScheduleBytes(rounds: u32): usize {
+  return (<usize>rounds + 1) * ROUND_KEY_BOTH_BYTES;
+}
+
+/** Bytes of the bitsliced round keys of a schedule of `rounds` rounds. */
+// @ts-ignore: decorator
+@inline
+function planesBytes(rounds: u32): usize {
   return (<usize>rounds + 1) * CT_ROUND_KEY_BYTES;
 }
 
@@ -417,17 +446,14 @@ function subWord(word: u32, scratchPtr: usize): u32 {
 }
 
 /**
- * Key expansion of a 16-, 24- or 32-byte key into the bitsliced schedule at `schedulePtr`
- * (ctScheduleBytes(rounds) bytes). Returns the number of rounds (10, 12, 14).
- *
- * The words are first expanded into the last 16 · (Nr + 1) bytes of the schedule, then round key
- * r is bitsliced into bytes [128r, 128r + 128), front to back: that range ends at or before the
- * words of round r + 1, which are read later, so no word is overwritten unread. Until then,
- * round key 0's bytes hold the planes of SubWord.
+ * Key expansion of a 16-, 24- or 32-byte key into the schedule at `schedulePtr`
+ * (ctScheduleBytes(rounds) bytes): the words after the bitsliced round keys, which are then made
+ * from them. Until then, round key 0's bytes hold the planes of SubWord. Returns the number of
+ * rounds (10, 12, 14).
  */
 export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
   const rounds = (keyLen >> 2) + 6;
-  const wordsPtr = schedulePtr + ctScheduleBytes(rounds) - ((<usize>rounds + 1) << 4);
+  const wordsPtr = schedulePtr + planesBytes(rounds);
   expandKeyWords(keyPtr, keyLen, wordsPtr, schedulePtr);
   const zero = i8x16.splat(0);
   for (let round: u32 = 0; round <= rounds; round++) {
@@ -443,14 +469,84 @@ export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32
 }
 
 /**
- * Makes lane `lane` of the bitsliced schedule at `mixedPtr` that of the schedule at
- * `schedulePtr` (both of `rounds` rounds), leaving the other lanes as they are.
+ * Makes lane `lane` of the bitsliced round keys at `mixedPtr` (up to 15 · 128 bytes) those of the
+ * schedule at `schedulePtr` (both of `rounds` rounds), leaving the other lanes as they are.
  */
 export function ctSelectLaneKey(mixedPtr: usize, schedulePtr: usize, rounds: u32, lane: u32): void {
   const laneMask = bitOfEveryByte(lane);
-  const end = ctScheduleBytes(rounds);
+  const end = planesBytes(rounds);
   for (let offset: usize = 0; offset < end; offset += 16) {
     const mixed = v128.load(mixedPtr + offset);
     v128.store(mixedPtr + offset, v128.bitselect(v128.load(schedulePtr + offset), mixed, laneMask));
   }
+}
+
+/** p + q modulo 15 for logs below 15; 16 or more when either is the log of 0 (0x40). */
+// @ts-ignore: decorator
+@inline
+function addLogs(p: v128, q: v128): v128 {
+  const sum = i8x16.add(p, q);
+  return i8x16.min_u(sum, i8x16.sub(sum, i8x16.splat(15)));
+}
+
+/**
+ * SubBytes of the 16 bytes of `x` in GF((2^4)^2): into the tower (two nibble lookups), the
+ * inverse of a·y + b as (a·Δ⁻¹)·y + (a + b)·Δ⁻¹ with Δ = λa² + ab + b², GF(16) products through
+ * logs, then back with the affine map. Every lookup is a swizzle of a table in a register.
+ */
+// @ts-ignore: decorator
+@inline
+function subBytesOne(x: v128): v128 {
+  const lowNibble = i8x16.splat(0x0f);
+  const t = v128.xor(
+    i8x16.swizzle(TOWER_IN_LOW, v128.and(x, lowNibble)),
+    i8x16.swizzle(TOWER_IN_HIGH, i8x16.shr_u(x, 4)),
+  );
+  const a = i8x16.shr_u(t, 4);
+  const b = v128.and(t, lowNibble);
+  const logA = i8x16.swizzle(LOG16, a);
+  const ab = i8x16.swizzle(EXP16, addLogs(logA, i8x16.swizzle(LOG16, b)));
+  const delta = v128.xor(v128.xor(i8x16.swizzle(LAMBDA_SQUARE, a), i8x16.swizzle(SQUARE, b)), ab);
+  const logInverse = i8x16.swizzle(LOG_INVERSE, delta);
+  const high = i8x16.swizzle(EXP16, addLogs(logA, logInverse));
+  const low = i8x16.swizzle(EXP16, addLogs(i8x16.swizzle(LOG16, v128.xor(a, b)), logInverse));
+  return v128.xor(i8x16.swizzle(TOWER_OUT_HIGH, high), i8x16.swizzle(TOWER_OUT_LOW, low));
+}
+
+/** Doubling in GF(2^8) of each byte (FIPS 197 §4.2.1, xtime). */
+// @ts-ignore: decorator
+@inline
+function xtimeBytes(t: v128): v128 {
+  return v128.xor(i8x16.add(t, t), v128.and(i8x16.lt_s(t, i8x16.splat(0)), i8x16.splat(0x1b)));
+}
+
+/** One block `block` encrypted under the 16-byte round keys at `roundKeysPtr` (rounds + 1 of them). */
+// @ts-ignore: decorator
+@inline
+function encryptOne(roundKeysPtr: usize, rounds: u32, block: v128): v128 {
+  let s = v128.xor(block, v128.load(roundKeysPtr));
+  const lastKeyPtr = roundKeysPtr + (<usize>rounds << 4);
+  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) {
+    const a = subBytesOne(s);
+    const rotated = shiftRowsRotate1(a);
+    const t = v128.xor(shiftRows(a), rotated);
+    s = v128.xor(v128.xor(xtimeBytes(t), rotated), v128.xor(rotate2(t), v128.load(keyPtr)));
+  }
+  return v128.xor(shiftRows(subBytesOne(s)), v128.load(lastKeyPtr));
+}
+
+/** The block at `blockPtr` encrypted in place under the schedule at `schedulePtr`. */
+export function ctEncryptBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
+  v128.store(blockPtr, encryptOne(schedulePtr + planesBytes(rounds), rounds, v128.load(blockPtr)));
+}
+
+/**
+ * CBC-MAC steps X = E(X ⊕ M_i) (RFC 4493 §2.4 step 6) over `blocks` whole blocks at `dataPtr`,
+ * X at `statePtr`, kept in a register from block to block.
+ */
+export function ctCbcMac(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
+  const roundKeysPtr = schedulePtr + planesBytes(rounds);
+  let x = v128.load(statePtr);
+  for (let i: usize = 0; i < blocks; i++) x = encryptOne(roundKeysPtr, rounds, v128.xor(x, v128.load(dataPtr + (i << 4))));
+  v128.store(statePtr, x);
 }

@@ -7,8 +7,9 @@
  * secret state bytes, and which cache lines those lookups touch depends on the key and the data.
  * An attacker who shares the CPU cache with this process (another process or VM on the same
  * core, script in the same browser process running a timing loop) can in principle recover the
- * key from cache-timing measurements. Where that threat matters, use a constant-time (bitsliced
- * or hardware) AES instead.
+ * key from cache-timing measurements. Where that threat matters, select the constant-time,
+ * bitsliced core of aes-ct.ts (`init({ aes: 'ct' })`). Only the key expansion is constant-time
+ * here: it shares the word expansion of aes-ct.ts.
  *
  * Round function. FIPS 197 §5.1 SubBytes, ShiftRows, MixColumns and AddRoundKey of one column
  * merge into four table lookups XORed with the round key, the classic Rijndael "T-table" form:

@@ -264,7 +264,7 @@ export function cmac(keyLen: u32, len: u32): i32 {
   const rounds = expandKeyOfCore(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
   cmacSubkeys(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS);
   if (usesConstantTimeAes()) {
-    ctCmac(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, ioStart(), len, IV_SLOT);
+    ctCmac(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, ioStart(), len, CMAC_STATE, IV_SLOT);
   } else {
     cmacMessage(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, CMAC_STATE, ioStart(), len);
     copy16(IV_SLOT, CMAC_STATE);

@@ -1,14 +1,11 @@
 /**
- * The constant-time core's modes over the eight lanes of aes-ct.ts: CTR (SP 800-38A §6.5) with
- * the lanes full of counter blocks, CMAC chains (RFC 4493) side by side, and S2V (RFC 5297 §2.4)
- * with the associated data's CMACs and the last string's chain in separate lanes. siv.ts builds
- * AES-SIV from these; batch.ts runs eight messages in the eight lanes.
- *
- * A CMAC chain is serial, so one message's S2V keeps only a few lanes busy; everything here
- * assumes the lanes' blocks may be anything when a lane has no work, and never reads them back.
+ * The constant-time core's modes: CTR (SP 800-38A §6.5) with the eight lanes of aes-ct.ts full of
+ * counter blocks, and CMAC (RFC 4493) and S2V (RFC 5297 §2.4), whose chains are serial, on its
+ * one-block rounds. siv.ts builds AES-SIV from these; batch.ts runs eight messages in the eight
+ * lanes, with the lanes' state and bookkeeping laid out here (memory.ts, CT_SCRATCH).
  */
 
-import { CT_LANES, CT_LANES_BYTES, ctEncryptLanes } from "./aes-ct";
+import { CT_LANES, CT_LANES_BYTES, ctCbcMac, ctEncryptLanes } from "./aes-ct";
 import { copy16, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
 import { cmacLastInput, cmacLeadingBlocks, dbl, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
 import { LANE_BLOCKS, LANE_CONTROL, LANE_CONTROL_BYTES, LANE_STATES, LANE_STATE_BYTES } from "./memory";
@@ -19,11 +16,6 @@ export const LANE_D: usize = 16;
 export const LANE_SUBKEYS: usize = 32;
 export const LANE_TAIL: usize = 64;
 export const LANE_ZERO_DOUBLED: usize = 96;
-
-/** LANE_CONTROL fields of a chain (u32). */
-const CHAIN_DATA: usize = 0;
-const CHAIN_DATA_BLOCKS: usize = 4;
-const CHAIN_TAIL_BLOCKS: usize = 8;
 
 /** The 128-byte state of `lane`. */
 // @ts-ignore: decorator
@@ -75,63 +67,32 @@ export function ctCtr(schedulePtr: usize, rounds: u32, ivPtr: usize, dataPtr: us
 }
 
 /**
- * Sets lane `lane`'s chain: its X absorbs `dataBlocks` whole blocks at `dataPtr`, then
- * `tailBlocks` blocks at its LANE_TAIL. X itself is left as it is.
+ * AES-CMAC (RFC 4493 §2.4) of `msgPtr[0, len)` under the schedule at `schedulePtr` and the
+ * subkeys K1 ‖ K2 at `subkeysPtr`, one block at a time; the tag is written at `outPtr`, and the
+ * last, masked block passes through `lastBlockPtr` (16 bytes of scratch).
  */
-export function setChain(lane: u32, dataPtr: usize, dataBlocks: usize, tailBlocks: usize): void {
-  const control = laneControl(lane);
-  store<u32>(control + CHAIN_DATA, <u32>dataPtr);
-  store<u32>(control + CHAIN_DATA_BLOCKS, <u32>dataBlocks);
-  store<u32>(control + CHAIN_TAIL_BLOCKS, <u32>tailBlocks);
-}
-
-/** Runs every lane's chain to its end, X = E(X ⊕ M_i) (RFC 4493 §2.4 step 6), side by side. */
-export function runChains(schedulePtr: usize, rounds: u32): void {
-  let steps: u32 = 0;
-  for (let lane: u32 = 0; lane < CT_LANES; lane++) {
-    const control = laneControl(lane);
-    const total = load<u32>(control + CHAIN_DATA_BLOCKS) + load<u32>(control + CHAIN_TAIL_BLOCKS);
-    if (total > steps) steps = total;
-  }
-  for (let step: u32 = 0; step < steps; step++) {
-    for (let lane: u32 = 0; lane < CT_LANES; lane++) {
-      const control = laneControl(lane);
-      const dataBlocks = load<u32>(control + CHAIN_DATA_BLOCKS);
-      if (step >= dataBlocks + load<u32>(control + CHAIN_TAIL_BLOCKS)) continue;
-      const source =
-        step < dataBlocks
-          ? <usize>load<u32>(control + CHAIN_DATA) + (<usize>step << 4)
-          : laneState(lane) + LANE_TAIL + (<usize>(step - dataBlocks) << 4);
-      copy16(laneBlock(lane), laneState(lane) + LANE_X);
-      xor16(laneBlock(lane), source);
-    }
-    ctEncryptLanes(schedulePtr, rounds, LANE_BLOCKS);
-    for (let lane: u32 = 0; lane < CT_LANES; lane++) {
-      const control = laneControl(lane);
-      if (step >= load<u32>(control + CHAIN_DATA_BLOCKS) + load<u32>(control + CHAIN_TAIL_BLOCKS)) continue;
-      copy16(laneState(lane) + LANE_X, laneBlock(lane));
-    }
-  }
-}
-
-/** Lane `lane`'s chain set to the whole CMAC of `msgPtr[0, len)` (RFC 4493 §2.4), X zeroed. */
-export function setCmacChain(lane: u32, subkeysPtr: usize, msgPtr: usize, len: usize): void {
+export function ctCmac(
+  schedulePtr: usize,
+  rounds: u32,
+  subkeysPtr: usize,
+  msgPtr: usize,
+  len: usize,
+  lastBlockPtr: usize,
+  outPtr: usize,
+): void {
   const leadingBlocks = cmacLeadingBlocks(len);
   const lastOffset = leadingBlocks << 4;
-  wipe(laneState(lane) + LANE_X, 16);
-  cmacLastInput(subkeysPtr, msgPtr + lastOffset, len - lastOffset, laneState(lane) + LANE_TAIL);
-  setChain(lane, msgPtr, leadingBlocks, 1);
+  wipe(outPtr, 16);
+  ctCbcMac(schedulePtr, rounds, outPtr, msgPtr, leadingBlocks);
+  cmacLastInput(subkeysPtr, msgPtr + lastOffset, len - lastOffset, lastBlockPtr);
+  ctCbcMac(schedulePtr, rounds, outPtr, lastBlockPtr, 1);
 }
-
-/** The lane of S2V's last string; the associated data take the seven others in turn. */
-const LAST_STRING_LANE: u32 = CT_LANES - 1;
 
 /**
  * S2V (RFC 5297 §2.4) of the `adCount` strings at `adsPtr` (lengths at `adLensPtr`) and the last
- * string `lastPtr[0, lastLen)`, under a bitsliced CMAC schedule with subkeys K1 ‖ K2 at
- * `subkeysPtr` and CMAC(K, 0^128) at `zeroMacPtr`. The CMACs of up to seven associated-data
- * strings run beside the chain of the last string's leading blocks, which D does not touch; D
- * then ends that chain. V is written at `outPtr`.
+ * string `lastPtr[0, lastLen)`, under a schedule of the constant-time core with subkeys K1 ‖ K2
+ * at `subkeysPtr` and CMAC(K, 0^128) at `zeroMacPtr`: every CMAC on the one-block rounds, lane 0's
+ * state as scratch. V is written at `outPtr`.
  */
 export function ctS2V(
   schedulePtr: usize,
@@ -145,43 +106,19 @@ export function ctS2V(
   lastLen: usize,
   outPtr: usize,
 ): void {
-  const lastState = laneState(LAST_STRING_LANE);
-  const accumulatorPtr = lastState + LANE_D;
+  const state = laneState(0);
+  const accumulatorPtr = state + LANE_D;
   copy16(accumulatorPtr, zeroMacPtr);
-  wipe(lastState + LANE_X, 16);
-  setChain(LAST_STRING_LANE, lastPtr, s2vUnchangedBlocks(lastLen), 0);
-  let adIndex: u32 = 0;
   let adPtr = adsPtr;
-  do {
-    const group = adCount - adIndex < LAST_STRING_LANE ? adCount - adIndex : LAST_STRING_LANE;
-    for (let lane: u32 = 0; lane < LAST_STRING_LANE; lane++) {
-      if (lane < group) {
-        const adLen = <usize>load<u32>(adLensPtr + (<usize>(adIndex + lane) << 2));
-        setCmacChain(lane, subkeysPtr, adPtr, adLen);
-        adPtr += adLen;
-      } else {
-        setChain(lane, 0, 0, 0);
-      }
-    }
-    runChains(schedulePtr, rounds);
-    for (let lane: u32 = 0; lane < group; lane++) {
-      dbl(accumulatorPtr);
-      xor16(accumulatorPtr, laneState(lane) + LANE_X);
-    }
-    adIndex += group;
-    setChain(LAST_STRING_LANE, 0, 0, 0);
-  } while (adIndex < adCount);
-  for (let lane: u32 = 0; lane < LAST_STRING_LANE; lane++) setChain(lane, 0, 0, 0);
-  const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, lastLen, lastState + LANE_TAIL);
-  setChain(LAST_STRING_LANE, 0, 0, tailBlocks);
-  runChains(schedulePtr, rounds);
-  copy16(outPtr, lastState + LANE_X);
-}
-
-/** AES-CMAC (RFC 4493) of `msgPtr[0, len)` in lane 0, tag written at `outPtr`. */
-export function ctCmac(schedulePtr: usize, rounds: u32, subkeysPtr: usize, msgPtr: usize, len: usize, outPtr: usize): void {
-  for (let lane: u32 = 1; lane < CT_LANES; lane++) setChain(lane, 0, 0, 0);
-  setCmacChain(0, subkeysPtr, msgPtr, len);
-  runChains(schedulePtr, rounds);
-  copy16(outPtr, laneState(0) + LANE_X);
+  for (let i: u32 = 0; i < adCount; i++) {
+    const adLen = <usize>load<u32>(adLensPtr + (<usize>i << 2));
+    ctCmac(schedulePtr, rounds, subkeysPtr, adPtr, adLen, state + LANE_TAIL, state + LANE_X);
+    dbl(accumulatorPtr);
+    xor16(accumulatorPtr, state + LANE_X);
+    adPtr += adLen;
+  }
+  wipe(outPtr, 16);
+  ctCbcMac(schedulePtr, rounds, outPtr, lastPtr, s2vUnchangedBlocks(lastLen));
+  const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, lastLen, state + LANE_TAIL);
+  ctCbcMac(schedulePtr, rounds, outPtr, state + LANE_TAIL, tailBlocks);
 }

@@ -8,9 +8,9 @@
  * already decrypted block i − 1: two independent AES chains in one loop (aes.ts,
  * encryptMacAndCounter256).
  *
- * Constant-time core. Eight blocks per call whatever the work, so CTR runs on its own with every
- * lane full, and S2V puts the associated data and the last string in separate lanes (lanes.ts).
- * A message's CMAC chain stays serial: a batch (batch.ts) is where the lanes fill up.
+ * Constant-time core (lanes.ts). CTR runs eight counter blocks per call of the bitsliced rounds;
+ * S2V's CMAC chains are serial and run on the one-block rounds. A batch (batch.ts) fills the
+ * eight lanes with eight messages' CTR and CMAC blocks instead.
  */
 
 import { bigEndianBytes32, copy16, equal16, loadBe32, loadBe64, storeBe64, wipe } from "./bytes";

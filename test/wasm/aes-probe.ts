@@ -1,7 +1,7 @@
 // An AssemblyScript entry compiled by test/ct-wasm.test.ts: the block ciphers, key schedules and
 // CTR of both AES cores as exports of their own, so the test can analyse each compiled body.
 import { ctr, encryptBlock, expandKey } from '../../assembly/aes';
-import { ctEncryptLanes, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
 import { ctCtr } from '../../assembly/lanes';
 
 export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
@@ -10,6 +10,14 @@ export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
 
 export function ctEncrypt(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
   ctEncryptLanes(schedulePtr, rounds, blocksPtr);
+}
+
+export function ctOneBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
+  ctEncryptBlock(schedulePtr, rounds, blockPtr);
+}
+
+export function ctChain(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
+  ctCbcMac(schedulePtr, rounds, statePtr, dataPtr, blocks);
 }
 
 export function ctSelectLane(mixedPtr: usize, schedulePtr: usize, rounds: u32, lane: u32): void {
