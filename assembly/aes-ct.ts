@@ -520,24 +520,55 @@ function xtimeBytes(t: v128): v128 {
   return v128.xor(i8x16.add(t, t), v128.and(i8x16.lt_s(t, i8x16.splat(0)), i8x16.splat(0x1b)));
 }
 
+/** A middle round of the one-block rounds: SubBytes, ShiftRows, MixColumns, AddRoundKey. */
+// @ts-ignore: decorator
+@inline
+function middleRoundOne(s: v128, roundKeyPtr: usize): v128 {
+  const a = subBytesOne(s);
+  const rotated = shiftRowsRotate1(a);
+  const t = v128.xor(shiftRows(a), rotated);
+  return v128.xor(v128.xor(xtimeBytes(t), rotated), v128.xor(rotate2(t), v128.load(roundKeyPtr)));
+}
+
 /** One block `block` encrypted under the 16-byte round keys at `roundKeysPtr` (rounds + 1 of them). */
 // @ts-ignore: decorator
 @inline
 function encryptOne(roundKeysPtr: usize, rounds: u32, block: v128): v128 {
   let s = v128.xor(block, v128.load(roundKeysPtr));
   const lastKeyPtr = roundKeysPtr + (<usize>rounds << 4);
-  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) {
-    const a = subBytesOne(s);
-    const rotated = shiftRowsRotate1(a);
-    const t = v128.xor(shiftRows(a), rotated);
-    s = v128.xor(v128.xor(xtimeBytes(t), rotated), v128.xor(rotate2(t), v128.load(keyPtr)));
-  }
+  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) s = middleRoundOne(s, keyPtr);
   return v128.xor(shiftRows(subBytesOne(s)), v128.load(lastKeyPtr));
+}
+
+/** The 16-byte round keys of a schedule of `rounds` rounds. */
+// @ts-ignore: decorator
+@inline
+function roundKeysOf(schedulePtr: usize, rounds: u32): usize {
+  return schedulePtr + planesBytes(rounds);
+}
+
+/**
+ * Two blocks encrypted in place, the one at `blockAPtr` under the schedule at `scheduleAPtr` and
+ * the one at `blockBPtr` under `scheduleBPtr`, their rounds interleaved: each round of one block
+ * waits on its previous round, so a second, independent block fills the wait.
+ */
+export function ctEncryptTwo(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
+  const keysA = roundKeysOf(scheduleAPtr, rounds);
+  const keysB = roundKeysOf(scheduleBPtr, rounds);
+  let a = v128.xor(v128.load(blockAPtr), v128.load(keysA));
+  let b = v128.xor(v128.load(blockBPtr), v128.load(keysB));
+  const last: usize = <usize>rounds << 4;
+  for (let offset: usize = 16; offset < last; offset += 16) {
+    a = middleRoundOne(a, keysA + offset);
+    b = middleRoundOne(b, keysB + offset);
+  }
+  v128.store(blockAPtr, v128.xor(shiftRows(subBytesOne(a)), v128.load(keysA + last)));
+  v128.store(blockBPtr, v128.xor(shiftRows(subBytesOne(b)), v128.load(keysB + last)));
 }
 
 /** The block at `blockPtr` encrypted in place under the schedule at `schedulePtr`. */
 export function ctEncryptBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
-  v128.store(blockPtr, encryptOne(schedulePtr + planesBytes(rounds), rounds, v128.load(blockPtr)));
+  v128.store(blockPtr, encryptOne(roundKeysOf(schedulePtr, rounds), rounds, v128.load(blockPtr)));
 }
 
 /**
@@ -545,7 +576,7 @@ export function ctEncryptBlock(schedulePtr: usize, rounds: u32, blockPtr: usize)
  * X at `statePtr`, kept in a register from block to block.
  */
 export function ctCbcMac(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
-  const roundKeysPtr = schedulePtr + planesBytes(rounds);
+  const roundKeysPtr = roundKeysOf(schedulePtr, rounds);
   let x = v128.load(statePtr);
   for (let i: usize = 0; i < blocks; i++) x = encryptOne(roundKeysPtr, rounds, v128.xor(x, v128.load(dataPtr + (i << 4))));
   v128.store(statePtr, x);

@@ -5,8 +5,8 @@
  * lanes, with the lanes' state and bookkeeping laid out here (memory.ts, CT_SCRATCH).
  */
 
-import { CT_LANES, CT_LANES_BYTES, ctCbcMac, ctEncryptLanes } from "./aes-ct";
-import { copy16, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
+import { CT_LANES, CT_LANES_BYTES, ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctEncryptTwo } from "./aes-ct";
+import { bigEndianBytes32, copy16, loadBe32, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
 import { cmacLastInput, cmacLeadingBlocks, dbl, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
 import { LANE_BLOCKS, LANE_CONTROL, LANE_CONTROL_BYTES, LANE_STATES, LANE_STATE_BYTES } from "./memory";
 
@@ -89,12 +89,11 @@ export function ctCmac(
 }
 
 /**
- * S2V (RFC 5297 §2.4) of the `adCount` strings at `adsPtr` (lengths at `adLensPtr`) and the last
- * string `lastPtr[0, lastLen)`, under a schedule of the constant-time core with subkeys K1 ‖ K2
- * at `subkeysPtr` and CMAC(K, 0^128) at `zeroMacPtr`: every CMAC on the one-block rounds, lane 0's
- * state as scratch. V is written at `outPtr`.
+ * S2V's associated data (RFC 5297 §2.4, the loop over S1 … Sn−1) under a schedule of the
+ * constant-time core with subkeys K1 ‖ K2 at `subkeysPtr`: D, from CMAC(K, 0^128) at
+ * `zeroMacPtr`, left at lane 0's D. Lane 0's X and tail are the scratch.
  */
-export function ctS2V(
+export function ctS2VAssociatedData(
   schedulePtr: usize,
   rounds: u32,
   subkeysPtr: usize,
@@ -102,10 +101,7 @@ export function ctS2V(
   adsPtr: usize,
   adLensPtr: usize,
   adCount: u32,
-  lastPtr: usize,
-  lastLen: usize,
-  outPtr: usize,
-): void {
+): usize {
   const state = laneState(0);
   const accumulatorPtr = state + LANE_D;
   copy16(accumulatorPtr, zeroMacPtr);
@@ -117,8 +113,61 @@ export function ctS2V(
     xor16(accumulatorPtr, state + LANE_X);
     adPtr += adLen;
   }
-  wipe(outPtr, 16);
-  ctCbcMac(schedulePtr, rounds, outPtr, lastPtr, s2vUnchangedBlocks(lastLen));
-  const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, lastLen, state + LANE_TAIL);
-  ctCbcMac(schedulePtr, rounds, outPtr, state + LANE_TAIL, tailBlocks);
+  return accumulatorPtr;
+}
+
+/**
+ * Ends S2V on the last string `lastPtr[0, lastLen)` once X at `statePtr` has absorbed its
+ * `s2vUnchangedBlocks(lastLen)` leading blocks: V is left at `statePtr`. D at `accumulatorPtr` is
+ * consumed; lane 0's tail is the scratch.
+ */
+export function ctS2VFinish(
+  schedulePtr: usize,
+  rounds: u32,
+  subkeysPtr: usize,
+  accumulatorPtr: usize,
+  lastPtr: usize,
+  lastLen: usize,
+  statePtr: usize,
+): void {
+  const tailPtr = laneState(0) + LANE_TAIL;
+  const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, lastLen, tailPtr);
+  ctCbcMac(schedulePtr, rounds, statePtr, tailPtr, tailBlocks);
+}
+
+/**
+ * AES-SIV open's CTR and the CMAC chain of its plaintext fused (RFC 5297 §2.7), as the table core
+ * does it: block i is decrypted while the already decrypted block i − 1 is MACed, the two on the
+ * one-block rounds interleaved (ctEncryptTwo). `dataPtr[0, len)` is decrypted in place under the
+ * CTR schedule with the counter at `counterPtr` (Q: only its last 32-bit word counts, and it
+ * does not wrap, §2.5), and X at `statePtr` absorbs the `s2vUnchangedBlocks(len)` leading blocks
+ * under the CMAC schedule. LANE_BLOCKS' first two blocks are the scratch.
+ */
+export function ctDecryptAndMac(
+  ctrSchedulePtr: usize,
+  cmacSchedulePtr: usize,
+  rounds: u32,
+  counterPtr: usize,
+  dataPtr: usize,
+  len: usize,
+  statePtr: usize,
+): void {
+  const keystreamPtr = laneBlock(0);
+  const macPtr = laneBlock(1);
+  const macBlocks = s2vUnchangedBlocks(len);
+  const counterWord = loadBe32(counterPtr + 12);
+  for (let offset: usize = 0; offset < len; offset += 16) {
+    const block = <u32>(offset >> 4);
+    copy16(keystreamPtr, counterPtr);
+    store<u32>(keystreamPtr, bigEndianBytes32(counterWord + block), 12);
+    if (block >= 1 && block - 1 < <u32>macBlocks) {
+      copy16(macPtr, statePtr);
+      xor16(macPtr, dataPtr + offset - 16);
+      ctEncryptTwo(ctrSchedulePtr, keystreamPtr, cmacSchedulePtr, macPtr, rounds);
+      copy16(statePtr, macPtr);
+    } else {
+      ctEncryptBlock(ctrSchedulePtr, rounds, keystreamPtr);
+    }
+    xorBytes(dataPtr + offset, keystreamPtr, len - offset < 16 ? len - offset : 16);
+  }
 }

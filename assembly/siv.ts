@@ -8,9 +8,10 @@
  * already decrypted block i − 1: two independent AES chains in one loop (aes.ts,
  * encryptMacAndCounter256).
  *
- * Constant-time core (lanes.ts). CTR runs eight counter blocks per call of the bitsliced rounds;
- * S2V's CMAC chains are serial and run on the one-block rounds. A batch (batch.ts) fills the
- * eight lanes with eight messages' CTR and CMAC blocks instead.
+ * Constant-time core (aes-ct.ts, lanes.ts). S2V's CMAC chains are serial and run on the one-block
+ * rounds; sealing then runs CTR eight counter blocks per call of the bitsliced rounds, and
+ * opening decrypts block i while MACing block i − 1, two one-block chains interleaved. A batch
+ * (batch.ts) fills the eight bitsliced lanes with eight messages' CTR and CMAC blocks instead.
  */
 
 import { bigEndianBytes32, copy16, equal16, loadBe32, loadBe64, storeBe64, wipe } from "./bytes";
@@ -25,7 +26,8 @@ import {
 } from "./aes";
 import { usesConstantTimeAes } from "./aes-core";
 import { cmacBlocks, s2vAssociatedData, s2vFinish, s2vUnchangedBlocks } from "./cmac";
-import { ctCtr, ctS2V } from "./lanes";
+import { ctCbcMac } from "./aes-ct";
+import { ctCtr, ctDecryptAndMac, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
 import {
   CMAC_STATE,
   COUNTER_CACHES,
@@ -115,20 +117,26 @@ function ctSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
-  ctS2V(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount, ptPtr, ptLen, tagPtr);
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
+  wipe(CMAC_STATE, 16);
+  ctCbcMac(cmacSchedulePtr, rounds, CMAC_STATE, ptPtr, s2vUnchangedBlocks(ptLen));
+  ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ptLen, CMAC_STATE);
+  copy16(tagPtr, CMAC_STATE);
   storeCtrIv(SIV_COUNTER, tagPtr);
   ctCtr(ctrScheduleOf(slotPtr), rounds, SIV_COUNTER, ptPtr, ptLen);
 }
 
-/** The constant-time core's open: CTR, then S2V over the plaintext, V left at CMAC_STATE. */
+/** The constant-time core's open: CTR fused with the plaintext's CMAC chain, V left at CMAC_STATE. */
 function ctSivOpen(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32, tagPtr: usize, ctLen: usize): void {
   const ptPtr = tagPtr + 16;
   const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
-  storeCtrIv(SIV_COUNTER, tagPtr);
-  ctCtr(ctrScheduleOf(slotPtr), rounds, SIV_COUNTER, ptPtr, ctLen);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
-  ctS2V(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount, ptPtr, ctLen, CMAC_STATE);
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
+  storeCtrIv(SIV_COUNTER, tagPtr);
+  wipe(CMAC_STATE, 16);
+  ctDecryptAndMac(ctrScheduleOf(slotPtr), cmacSchedulePtr, rounds, SIV_COUNTER, ptPtr, ctLen, CMAC_STATE);
+  ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ctLen, CMAC_STATE);
 }
 
 /** The table core's seal. */

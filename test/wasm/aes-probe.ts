@@ -1,7 +1,7 @@
 // An AssemblyScript entry compiled by test/ct-wasm.test.ts: the block ciphers, key schedules and
 // CTR of both AES cores as exports of their own, so the test can analyse each compiled body.
 import { ctr, encryptBlock, expandKey } from '../../assembly/aes';
-import { ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctEncryptTwo, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
 import { ctCtr } from '../../assembly/lanes';
 
 export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
@@ -14,6 +14,10 @@ export function ctEncrypt(schedulePtr: usize, rounds: u32, blocksPtr: usize): vo
 
 export function ctOneBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
   ctEncryptBlock(schedulePtr, rounds, blockPtr);
+}
+
+export function ctTwoBlocks(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
+  ctEncryptTwo(scheduleAPtr, blockAPtr, scheduleBPtr, blockBPtr, rounds);
 }
 
 export function ctChain(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
