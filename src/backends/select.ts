@@ -31,9 +31,9 @@ export interface InitOptions extends WasmBackendOptions {
 }
 
 /**
- * `table` on Node.js, where the bench measures it faster and a server runs its own code (README,
- * Security notes); `ct` everywhere else (browsers, Deno, workers), where other scripts may share
- * the CPU.
+ * `table` where the runtime is or mimics Node.js (`process.versions.node`: Node, Bun, Deno 2),
+ * where the bench measures it faster and a server runs its own code (README, Security notes);
+ * `ct` everywhere else: browsers and their workers, where other scripts may share the CPU.
  */
 export function defaultAesCore(): AesCore {
   const host = globalThis as { process?: { versions?: { node?: string } } };
