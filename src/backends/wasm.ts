@@ -6,6 +6,7 @@
  *  - the core module (AES-SIV, CMAC, CTR, SHA3-256) keeps its key cache and scratch to itself; the
  *    binding writes only the key slot, the associated-data length table, the IV slot and the I/O
  *    window, and reads results only from the window (and the IV slot). One copy in, one copy out.
+ *    Each instance runs one AES core, chosen when it is made (`selectAesCore`, `options.aes`).
  *    The window grows (never shrinks) for large inputs up to `maxIoBytes()`; past that the caller
  *    gets `InputTooLarge`. Views are rebuilt only when a grow has detached the old buffer.
  *    `sivOpenPacked` lays a whole batch out in the window (descriptors, key table, then the
