@@ -78,6 +78,7 @@
  *   +1664  1920  MIXED_SCHEDULE: bitsliced round keys whose lane k is the key of lane k's work
  */
 
+import { CT_SCHEDULE_BYTES } from "./aes-ct";
 import { Status } from "./status";
 
 /** The I/O window may not grow beyond this many bytes. */
@@ -108,10 +109,10 @@ export const SLOT_CMAC_ZERO: usize = 4432;
 export const SLOT_CMAC_ZERO_DOUBLED: usize = 4448;
 
 /**
- * The largest schedule of either core: AES-256's in aes-ct.ts (15 · 144 bytes); the table
- * core's takes 448 of them.
+ * The largest schedule of either core: AES-256's in aes-ct.ts (15 · 144 = 2160 bytes); the
+ * table core's takes 448 of them.
  */
-export const SCHEDULE_BYTES: usize = 2160;
+export const SCHEDULE_BYTES: usize = CT_SCHEDULE_BYTES;
 export const KEY_SLOT_BYTES: usize = 64;
 export const BLOCK_SCRATCH_BYTES: usize = 288;
 /** One AES counter cache (aes.ts, Counter caching). */
