@@ -7,8 +7,9 @@
  * secret state bytes, and which cache lines those lookups touch depends on the key and the data.
  * An attacker who shares the CPU cache with this process (another process or VM on the same
  * core, script in the same browser process running a timing loop) can in principle recover the
- * key from cache-timing measurements. Where that threat matters, use a constant-time (bitsliced
- * or hardware) AES instead.
+ * key from cache-timing measurements. Where that threat matters, select the constant-time,
+ * bitsliced core of aes-ct.ts (`init({ aes: 'ct' })`). Only the key expansion is constant-time
+ * here: it shares the word expansion of aes-ct.ts.
  *
  * Round function. FIPS 197 §5.1 SubBytes, ShiftRows, MixColumns and AddRoundKey of one column
  * merge into four table lookups XORed with the round key, the classic Rijndael "T-table" form:
@@ -46,6 +47,7 @@
  * at constant offsets, one block or two interleaved; 128 and 192 share a loop.
  */
 
+import { expandKeyWords } from "./aes-ct";
 import { bigEndianBytes32, loadBe32, loadBe64 } from "./bytes";
 import { AES_PIN_A, AES_PIN_B, COUNTER_CACHE_BYTES, KEYSTREAM_BLOCKS } from "./memory";
 
@@ -391,18 +393,6 @@ function pin(column: u64, pinPtr: usize): u64 {
   return column;
 }
 
-/** SubWord (FIPS 197 §5.2) of a packed word. */
-// @ts-ignore: decorator
-@inline
-function subWord(word: u32): u32 {
-  return (
-    (<u32>load<u16>((word << 3) & 0x7f8, SBOX_SPREAD) >> 3) |
-    (<u32>load<u16>((word >> 5) & 0x7f8, SBOX_SPREAD) << 5) |
-    (<u32>load<u16>((word >> 13) & 0x7f8, SBOX_SPREAD) << 13) |
-    (<u32>load<u16>((word >> 21) & 0x7f8, SBOX_SPREAD) << 21)
-  );
-}
-
 /** Spreads a packed column: byte r moves to bits 16r + 3 … 16r + 10. */
 // @ts-ignore: decorator
 @inline
@@ -424,31 +414,16 @@ export function scheduleBytes(rounds: u32): usize {
  * Key expansion (FIPS 197 §5.2) of a 16-, 24- or 32-byte key into the schedule layout above at
  * `schedulePtr` (32 · rounds bytes). Returns the number of rounds (10, 12, 14).
  *
- * The 4 · (rounds + 1) words of FIPS 197 are first expanded into the tail of the schedule, then
- * rewritten in place front to back: round r's spread form ends at byte 32r + 16, never past the
- * start of round r + 1's words at 16(rounds − 1) + 16(r + 1), so no word is overwritten before
- * it is read.
+ * The 4 · (rounds + 1) words of FIPS 197 are first expanded into the tail of the schedule by the
+ * constant-time expansion of aes-ct.ts (its SubWord planes in the schedule's first 128 bytes),
+ * then rewritten in place front to back: round r's spread form ends at byte 32r + 16, never past
+ * the start of round r + 1's words at 16(rounds − 1) + 16(r + 1), so no word is overwritten
+ * before it is read.
  */
 export function expandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
-  const keyWords = keyLen >> 2;
-  const rounds = keyWords + 6;
-  const totalWords = (rounds + 1) << 2;
+  const rounds = (keyLen >> 2) + 6;
   const wordsPtr = schedulePtr + ((<usize>rounds - 1) << 4);
-  memory.copy(wordsPtr, keyPtr, keyLen);
-  let roundConstant: u32 = 1;
-  let word = load<u32>(wordsPtr + ((keyWords - 1) << 2));
-  for (let i = keyWords; i < totalWords; i++) {
-    const position = i % keyWords;
-    if (position == 0) {
-      // RotWord is a right rotation here: byte 0 is the low byte of the little-endian word.
-      word = subWord(rotr<u32>(word, 8)) ^ roundConstant;
-      roundConstant = ((roundConstant << 1) ^ (0x1b & (0 - (roundConstant >> 7)))) & 0xff;
-    } else if (keyWords == 8 && position == 4) {
-      word = subWord(word);
-    }
-    word ^= load<u32>(wordsPtr + ((i - keyWords) << 2));
-    store<u32>(wordsPtr + (i << 2), word);
-  }
+  expandKeyWords(keyPtr, keyLen, wordsPtr, schedulePtr);
   memory.copy(schedulePtr, wordsPtr, 16);
   for (let round: u32 = 1; round < rounds; round++) {
     const roundWordsPtr = wordsPtr + (<usize>round << 4);

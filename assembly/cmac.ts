@@ -8,6 +8,7 @@
 
 import { copy16, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
 import { encryptBlock, encryptColumns, encryptColumns256 } from "./aes";
+import { encryptBlockOfCore } from "./aes-core";
 import { TAIL_BLOCKS } from "./memory";
 
 /**
@@ -23,10 +24,13 @@ export function dbl(blockPtr: usize): void {
   storeBe64(blockPtr + 8, (low << 1) ^ reduction);
 }
 
-/** K1 = dbl(E(0)), K2 = dbl(K1) (RFC 4493 §2.3), written as K1 ‖ K2 at `subkeysPtr`. */
+/**
+ * K1 = dbl(E(0)), K2 = dbl(K1) (RFC 4493 §2.3), written as K1 ‖ K2 at `subkeysPtr`, under a
+ * schedule of the core in use.
+ */
 export function cmacSubkeys(schedulePtr: usize, rounds: u32, subkeysPtr: usize): void {
   wipe(subkeysPtr, 16);
-  encryptBlock(schedulePtr, rounds, subkeysPtr);
+  encryptBlockOfCore(schedulePtr, rounds, subkeysPtr);
   dbl(subkeysPtr);
   copy16(subkeysPtr + 16, subkeysPtr);
   dbl(subkeysPtr + 16);
@@ -98,6 +102,29 @@ export function cmacLastBlock(
   encryptBlock(schedulePtr, rounds, statePtr);
 }
 
+/**
+ * The last CMAC input block M_n' of RFC 4493 §2.4 (steps 4 and 7) at `outPtr`: the `lastLen`
+ * (0..16) bytes at `lastPtr`, masked with K1 when whole, else padded with 10* and masked with K2.
+ */
+export function cmacLastInput(subkeysPtr: usize, lastPtr: usize, lastLen: usize, outPtr: usize): void {
+  if (lastLen == 16) {
+    copy16(outPtr, lastPtr);
+    xor16(outPtr, subkeysPtr);
+  } else {
+    wipe(outPtr, 16);
+    memory.copy(outPtr, lastPtr, lastLen);
+    store<u8>(outPtr + lastLen, 0x80);
+    xor16(outPtr, subkeysPtr + 16);
+  }
+}
+
+/** Blocks of a CMAC message of `len` bytes that precede its last, masked block. */
+// @ts-ignore: decorator
+@inline
+export function cmacLeadingBlocks(len: usize): usize {
+  return len == 0 ? 0 : (len - 1) >> 4;
+}
+
 /** AES-CMAC of `msgPtr[0, len)` (RFC 4493 §2.4), tag left at `statePtr`. */
 export function cmacMessage(
   schedulePtr: usize,
@@ -108,7 +135,7 @@ export function cmacMessage(
   len: usize,
 ): void {
   // Every block but the last goes through the plain chain; the last, whole or not, is masked.
-  const leadingBlocks: usize = len == 0 ? 0 : (len - 1) >> 4;
+  const leadingBlocks = cmacLeadingBlocks(len);
   const lastOffset = leadingBlocks << 4;
   wipe(statePtr, 16);
   cmacBlocks(schedulePtr, rounds, statePtr, msgPtr, leadingBlocks);
@@ -159,9 +186,48 @@ export function s2vUnchangedBlocks(len: usize): usize {
 }
 
 /**
+ * The CMAC input blocks that end S2V on its last string Sn (`lastPtr[0, len)`, RFC 5297 §2.4,
+ * its two final cases) with CMAC's last-block rule already applied (RFC 4493 §2.4): the chain of
+ * the `s2vUnchangedBlocks(len)` leading blocks of Sn, then these, gives V. Written at `tailPtr`
+ * (32 bytes); returns their count, 1 or 2. D at `accumulatorPtr` is consumed.
+ */
+export function s2vTailBlocks(
+  subkeysPtr: usize,
+  accumulatorPtr: usize,
+  lastPtr: usize,
+  len: usize,
+  tailPtr: usize,
+): usize {
+  if (len >= 16) {
+    // T = Sn xorend D: D lands on the last 16 bytes, which may straddle two CMAC blocks.
+    const tailOffset = s2vUnchangedBlocks(len) << 4;
+    const tailLen = len - tailOffset;
+    wipe(tailPtr, 32);
+    memory.copy(tailPtr, lastPtr + tailOffset, tailLen);
+    xor16(tailPtr + tailLen - 16, accumulatorPtr);
+    if (tailLen == 16) {
+      xor16(tailPtr, subkeysPtr);
+      return 1;
+    }
+    // A short second block: padded with 10* and masked with K2.
+    store<u8>(tailPtr + tailLen, 0x80);
+    xor16(tailPtr + 16, subkeysPtr + 16);
+    return 2;
+  }
+  // T = dbl(D) xor pad(Sn): one whole block.
+  dbl(accumulatorPtr);
+  wipe(tailPtr, 16);
+  memory.copy(tailPtr, lastPtr, len);
+  store<u8>(tailPtr + len, 0x80);
+  xor16(tailPtr, accumulatorPtr);
+  xor16(tailPtr, subkeysPtr);
+  return 1;
+}
+
+/**
  * Ends S2V on the last string Sn (`lastPtr[0, len)`) once its `s2vUnchangedBlocks(len)` leading
- * blocks have gone through the CMAC chain at `statePtr` (RFC 5297 §2.4, the two final cases).
- * The synthetic IV V is left at `statePtr`. D at `accumulatorPtr` is consumed.
+ * blocks have gone through the CMAC chain at `statePtr` (RFC 5297 §2.4). The synthetic IV V is
+ * left at `statePtr`. D at `accumulatorPtr` is consumed.
  */
 export function s2vFinish(
   schedulePtr: usize,
@@ -172,25 +238,6 @@ export function s2vFinish(
   lastPtr: usize,
   len: usize,
 ): void {
-  if (len >= 16) {
-    // T = Sn xorend D: D lands on the last 16 bytes, which may straddle two CMAC blocks.
-    const tailOffset = s2vUnchangedBlocks(len) << 4;
-    const tailLen = len - tailOffset;
-    memory.copy(TAIL_BLOCKS, lastPtr + tailOffset, tailLen);
-    xor16(TAIL_BLOCKS + tailLen - 16, accumulatorPtr);
-    if (tailLen > 16) {
-      cmacBlocks(schedulePtr, rounds, statePtr, TAIL_BLOCKS, 1);
-      cmacLastBlock(schedulePtr, rounds, subkeysPtr, statePtr, TAIL_BLOCKS + 16, tailLen - 16);
-    } else {
-      cmacLastBlock(schedulePtr, rounds, subkeysPtr, statePtr, TAIL_BLOCKS, 16);
-    }
-  } else {
-    // T = dbl(D) xor pad(Sn): one whole block.
-    dbl(accumulatorPtr);
-    wipe(TAIL_BLOCKS, 16);
-    memory.copy(TAIL_BLOCKS, lastPtr, len);
-    store<u8>(TAIL_BLOCKS + len, 0x80);
-    xor16(TAIL_BLOCKS, accumulatorPtr);
-    cmacLastBlock(schedulePtr, rounds, subkeysPtr, statePtr, TAIL_BLOCKS, 16);
-  }
+  const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, len, TAIL_BLOCKS);
+  cmacBlocks(schedulePtr, rounds, statePtr, TAIL_BLOCKS, tailBlocks);
 }

@@ -11,20 +11,25 @@
  */
 
 import { copy16, wipe } from "./bytes";
-import { ctr, encryptBlock, expandKey } from "./aes";
+import { ctr } from "./aes";
+import {
+  encryptBlockOfCore,
+  expandKeyOfCore,
+  setConstantTimeAes,
+  usesConstantTimeAes,
+  wipeCoreScratch,
+} from "./aes-core";
+import { openBatchItems } from "./batch";
 import { cmacMessage, cmacSubkeys, dbl as doubleBlock } from "./cmac";
 import { sha3_256 as sha3_256Digest } from "./keccak";
-import { sivKeySlot, slotHolds, wipeKeyCache as wipeAllKeySlots } from "./keycache";
+import { sivKeySlot, wipeKeyCache as wipeAllKeySlots } from "./keycache";
+import { ctCmac, ctCtr } from "./lanes";
 import { aesSivOpen, aesSivSeal } from "./siv";
 import {
   AD_LENS,
-  BATCH_AD_LEN,
-  BATCH_HEADER_LEN,
   BATCH_ITEM_BYTES,
   BATCH_KEY_BYTES,
-  BATCH_KEY_SLOTS,
   CMAC_STATE,
-  KEY_CACHE,
   IV_SLOT,
   KEY_CACHE_SLOTS,
   KEY_SLOT,
@@ -40,7 +45,6 @@ import {
   ioCapacityBytes,
   ioStart,
   reserveIo,
-  wipeBlockScratch,
 } from "./memory";
 import { Status } from "./status";
 
@@ -118,9 +122,28 @@ function adsTotalLen(adCount: u32): u64 {
 /** Ends an operation that read the key slot, on every path. */
 function finishKeyOperation(status: Status): i32 {
   wipe(KEY_SLOT, KEY_SLOT_BYTES);
-  wipeBlockScratch();
+  wipeCoreScratch();
   wipe(SCHEDULE_SCRATCH, SCHEDULE_SCRATCH_BYTES);
   return status;
+}
+
+/**
+ * Chooses the AES core every later operation runs on: 1 the constant-time, bitsliced core
+ * (aes-ct.ts), 0 the table core (aes.ts, the default). Wipes the key cache, whose schedules are
+ * in the other core's layout, whenever the choice changes.
+ */
+export function selectAesCore(constantTime: u32): i32 {
+  const wanted = constantTime != 0;
+  if (wanted != usesConstantTimeAes()) {
+    wipeAllKeySlots();
+    setConstantTimeAes(wanted);
+  }
+  return Status.Ok;
+}
+
+/** 1 while the constant-time core is selected. */
+export function aesCore(): u32 {
+  return <u32>usesConstantTimeAes();
 }
 
 /**
@@ -139,7 +162,7 @@ export function sivSeal(keyLen: u32, adCount: u32, ptLen: u32): i32 {
   wipe(KEY_SLOT, KEY_SLOT_BYTES);
   const tagPtr = ioStart() + <usize>adsLen;
   aesSivSeal(slotPtr, ioStart(), AD_LENS, adCount, tagPtr, ptLen);
-  wipeBlockScratch();
+  wipeCoreScratch();
   return Status.Ok;
 }
 
@@ -159,7 +182,7 @@ export function sivOpen(keyLen: u32, adCount: u32, sealedLen: u32): i32 {
   wipe(KEY_SLOT, KEY_SLOT_BYTES);
   const tagPtr = ioStart() + <usize>adsLen;
   const status = aesSivOpen(slotPtr, ioStart(), AD_LENS, adCount, tagPtr, sealedLen - 16);
-  wipeBlockScratch();
+  wipeCoreScratch();
   return status;
 }
 
@@ -196,34 +219,9 @@ export function sivOpenBatch(count: u32, keyCount: u32): i32 {
     wipe(keysPtr, <usize>keyCount * BATCH_KEY_BYTES);
     return Status.InvalidArgument;
   }
-  for (let k: u32 = 0; k < keyCount; k++) store<u32>(BATCH_KEY_SLOTS + (<usize>k << 2), <u32>KEY_CACHE);
-  store<u32>(AD_LENS, BATCH_AD_LEN);
-  const capacity = <u64>ioCapacityBytes();
-  for (let i: u32 = 0; i < count; i++) {
-    const itemPtr = base + <usize>i * BATCH_ITEM_BYTES;
-    const keyIndex = load<u32>(itemPtr);
-    const offset = load<u32>(itemPtr, 4);
-    const len = load<u32>(itemPtr, 8);
-    let status = Status.Ok;
-    if (keyIndex >= keyCount || <u64>offset < tablesLen || len < BATCH_HEADER_LEN) {
-      status = Status.InvalidArgument;
-    } else if (<u64>offset + <u64>len > capacity) {
-      status = Status.InputTooLarge;
-    } else {
-      const keyPtr = keysPtr + <usize>keyIndex * BATCH_KEY_BYTES;
-      const knownPtr = BATCH_KEY_SLOTS + (<usize>keyIndex << 2);
-      let slotPtr = <usize>load<u32>(knownPtr);
-      if (!slotHolds(slotPtr, keyPtr, <u32>BATCH_KEY_BYTES)) {
-        slotPtr = sivKeySlot(keyPtr, <u32>BATCH_KEY_BYTES);
-        store<u32>(knownPtr, <u32>slotPtr);
-      }
-      const messagePtr = base + <usize>offset;
-      status = aesSivOpen(slotPtr, messagePtr, AD_LENS, 1, messagePtr + BATCH_AD_LEN, len - BATCH_HEADER_LEN);
-    }
-    store<u32>(itemPtr, status, 12);
-  }
+  openBatchItems(base, count, keysPtr, keyCount, tablesLen, <u64>ioCapacityBytes());
   wipe(keysPtr, <usize>keyCount * BATCH_KEY_BYTES);
-  wipeBlockScratch();
+  wipeCoreScratch();
   return Status.Ok;
 }
 
@@ -238,8 +236,8 @@ export function sha3_256(len: u32): i32 {
 export function aesEncryptBlock(keyLen: u32): i32 {
   if (!isAesKeyLen(keyLen)) return finishKeyOperation(Status.InvalidKeyLength);
   if (!fitsWindow(AES_BLOCK_LEN)) return finishKeyOperation(Status.InputTooLarge);
-  const rounds = expandKey(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
-  encryptBlock(SCRATCH_SCHEDULE, rounds, ioStart());
+  const rounds = expandKeyOfCore(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
+  encryptBlockOfCore(SCRATCH_SCHEDULE, rounds, ioStart());
   return finishKeyOperation(Status.Ok);
 }
 
@@ -250,8 +248,12 @@ export function aesEncryptBlock(keyLen: u32): i32 {
 export function aesCtr(keyLen: u32, len: u32): i32 {
   if (!isAesKeyLen(keyLen)) return finishKeyOperation(Status.InvalidKeyLength);
   if (!fitsWindow(<u64>len)) return finishKeyOperation(Status.InputTooLarge);
-  const rounds = expandKey(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
-  ctr(SCRATCH_SCHEDULE, rounds, IV_SLOT, ioStart(), len);
+  const rounds = expandKeyOfCore(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
+  if (usesConstantTimeAes()) {
+    ctCtr(SCRATCH_SCHEDULE, rounds, IV_SLOT, ioStart(), len);
+  } else {
+    ctr(SCRATCH_SCHEDULE, rounds, IV_SLOT, ioStart(), len);
+  }
   return finishKeyOperation(Status.Ok);
 }
 
@@ -259,10 +261,14 @@ export function aesCtr(keyLen: u32, len: u32): i32 {
 export function cmac(keyLen: u32, len: u32): i32 {
   if (!isAesKeyLen(keyLen)) return finishKeyOperation(Status.InvalidKeyLength);
   if (!fitsWindow(<u64>len)) return finishKeyOperation(Status.InputTooLarge);
-  const rounds = expandKey(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
+  const rounds = expandKeyOfCore(KEY_SLOT, keyLen, SCRATCH_SCHEDULE);
   cmacSubkeys(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS);
-  cmacMessage(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, CMAC_STATE, ioStart(), len);
-  copy16(IV_SLOT, CMAC_STATE);
+  if (usesConstantTimeAes()) {
+    ctCmac(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, ioStart(), len, CMAC_STATE, IV_SLOT);
+  } else {
+    cmacMessage(SCRATCH_SCHEDULE, rounds, SCRATCH_SUBKEYS, CMAC_STATE, ioStart(), len);
+    copy16(IV_SLOT, CMAC_STATE);
+  }
   return finishKeyOperation(Status.Ok);
 }
 

@@ -9,7 +9,7 @@
  */
 
 import { copy16, equalWords, wipe } from "./bytes";
-import { encryptBlock, expandKey, scheduleBytes } from "./aes";
+import { encryptBlockOfCore, expandKeyOfCore, scheduleBytesOfCore } from "./aes-core";
 import { cmacSubkeys, dbl } from "./cmac";
 import {
   KEY_CACHE,
@@ -22,6 +22,7 @@ import {
   SLOT_KEY,
   SLOT_KEY_LEN,
   SLOT_ROUNDS,
+  SLOT_SAME_HALVES,
   SLOT_SUBKEYS,
 } from "./memory";
 
@@ -47,26 +48,28 @@ export function slotHolds(slotPtr: usize, keyPtr: usize, keyLen: u32): bool {
 
 /**
  * Derives everything AES-SIV needs from the key (RFC 5297 §2.6: first half CMAC, second half
- * CTR). E4 passes key ‖ key, so equal halves share one expansion.
+ * CTR), with the AES core in use. E4 passes key ‖ key, so equal halves share one expansion.
  */
 function fillSlot(slotPtr: usize, keyPtr: usize, keyLen: u32): void {
   const halfLen = keyLen >> 1;
   memory.copy(slotPtr + SLOT_KEY, keyPtr, keyLen);
   store<u32>(slotPtr + SLOT_KEY_LEN, keyLen);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
-  const rounds = expandKey(keyPtr, halfLen, cmacSchedulePtr);
+  const rounds = expandKeyOfCore(keyPtr, halfLen, cmacSchedulePtr);
   store<u32>(slotPtr + SLOT_ROUNDS, rounds);
-  if (equalWords(keyPtr, keyPtr + halfLen, halfLen)) {
-    memory.copy(slotPtr + SLOT_CTR_SCHEDULE, cmacSchedulePtr, scheduleBytes(rounds));
+  const sameHalves = equalWords(keyPtr, keyPtr + halfLen, halfLen);
+  store<u32>(slotPtr + SLOT_SAME_HALVES, <u32>sameHalves);
+  if (sameHalves) {
+    memory.copy(slotPtr + SLOT_CTR_SCHEDULE, cmacSchedulePtr, scheduleBytesOfCore(rounds));
   } else {
-    expandKey(keyPtr + halfLen, halfLen, slotPtr + SLOT_CTR_SCHEDULE);
+    expandKeyOfCore(keyPtr + halfLen, halfLen, slotPtr + SLOT_CTR_SCHEDULE);
   }
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
   cmacSubkeys(cmacSchedulePtr, rounds, subkeysPtr);
   // CMAC of the one whole block 0^128 is E(0 ⊕ K1) (RFC 4493 §2.4).
   const zeroMacPtr = slotPtr + SLOT_CMAC_ZERO;
   copy16(zeroMacPtr, subkeysPtr);
-  encryptBlock(cmacSchedulePtr, rounds, zeroMacPtr);
+  encryptBlockOfCore(cmacSchedulePtr, rounds, zeroMacPtr);
   copy16(slotPtr + SLOT_CMAC_ZERO_DOUBLED, zeroMacPtr);
   dbl(slotPtr + SLOT_CMAC_ZERO_DOUBLED);
 }

@@ -6,12 +6,12 @@
  *
  *   region            bytes                     holds
  *   ----------------  ------------------------  ----------------------------------------------
- *   KEY_CACHE         KEY_CACHE_SLOTS × 1088    per-SIV-key material, slot map below
+ *   KEY_CACHE         KEY_CACHE_SLOTS × 4480    per-SIV-key material, slot map below
  *   BLOCK_SCRATCH     288                       CMAC state, S2V accumulator, keystream blocks,
  *                                               tail blocks, CTR counter, AES pinned columns,
  *                                               counter caches: secret, wiped by every
  *                                               operation that used it
- *   SCHEDULE_SCRATCH  480                       AES schedule + CMAC subkeys of the single-
+ *   SCHEDULE_SCRATCH  2192                      AES schedule + CMAC subkeys of the single-
  *                                               primitive exports (aesEncryptBlock, aesCtr,
  *                                               cmac), wiped after each
  *   KECCAK_SCRATCH    336                       sponge state (200) + padded last block (136)
@@ -21,6 +21,8 @@
  *   BATCH_KEY_SLOTS   MAX_BATCH_KEYS × 4        sivOpenBatch: the key-cache slot last found for
  *                                               each key of the batch's key table (addresses,
  *                                               not secret; re-checked before each use)
+ *   CT_SCRATCH        3584                      the constant-time core's lanes, below: secret,
+ *                                               wiped by every operation that used it
  *   static tables     8192 + 192                AES spread T-tables (aes.ts), Keccak round
  *                                               constants (keccak.ts), placed by the compiler
  *                                               on first use
@@ -51,20 +53,32 @@
  * InvalidArgument or InputTooLarge: key index out of range, message overlapping the tables or
  * shorter than 24 bytes, or past the window). The module zeroes the key table before returning.
  *
- * Key-cache slot (KEY_CACHE_SLOT_BYTES = 1088, 64-byte aligned):
+ * Key-cache slot (KEY_CACHE_SLOT_BYTES = 4480, 64-byte aligned), for the AES core in use
+ * (aes-core.ts; choosing the other core wipes the cache):
  *
  *   +0     64  raw SIV key bytes (the lookup key)
  *   +64     4  SIV key length in bytes; 0 marks a free slot
  *   +68     4  AES rounds of each half (10, 12, 14)
- *   +72     8  unused (aligns the schedules)
- *   +80   448  CMAC key schedule (first half of the SIV key, RFC 5297 §2.6; layout in aes.ts)
- *   +528  448  CTR key schedule (second half)
- *   +976   16  CMAC subkey K1 (RFC 4493 §2.3)
- *   +992   16  CMAC subkey K2, contiguous with K1
- *   +1008  16  CMAC of the zero block, S2V's initial D (RFC 5297 §2.4)
- *   +1024  16  dbl of that, D after the first doubling
+ *   +72     4  1 when both halves of the SIV key are equal (E4's key ‖ key), else 0
+ *   +76     4  unused (aligns the schedules)
+ *   +80  2160  CMAC key schedule (first half of the SIV key, RFC 5297 §2.6): 32 · Nr bytes in
+ *              the layout of aes.ts, or 144 · (Nr + 1) in that of aes-ct.ts
+ *   +2240 2160 CTR key schedule (second half), the same way
+ *   +4400  16  CMAC subkey K1 (RFC 4493 §2.3)
+ *   +4416  16  CMAC subkey K2, contiguous with K1
+ *   +4432  16  CMAC of the zero block, S2V's initial D (RFC 5297 §2.4)
+ *   +4448  16  dbl of that, D after the first doubling
+ *
+ * CT_SCRATCH, the constant-time core's working memory (lanes.ts), secret, wiped after each use:
+ *
+ *   +0     128   LANE_BLOCKS: the eight blocks of one call of aes-ct.ts
+ *   +128   1024  LANE_STATES: per lane, 128 bytes: +0 CMAC chaining value X, +16 S2V's D,
+ *                +32 K1 ‖ K2, +64 up to two last CMAC input blocks, +96 dbl(CMAC(K, 0))
+ *   +1152  512   LANE_CONTROL: per lane, 64 bytes of u32 fields (lanes.ts), public
+ *   +1664  1920  MIXED_SCHEDULE: bitsliced round keys whose lane k is the key of lane k's work
  */
 
+import { CT_SCHEDULE_BYTES } from "./aes-ct";
 import { Status } from "./status";
 
 /** The I/O window may not grow beyond this many bytes. */
@@ -82,19 +96,23 @@ export const BATCH_KEY_BYTES: usize = 64;
 /** E4's timestamp, the one associated-data string of a batch item, and its SIV tag. */
 export const BATCH_AD_LEN: u32 = 8;
 export const BATCH_HEADER_LEN: u32 = BATCH_AD_LEN + 16;
-export const KEY_CACHE_SLOT_BYTES: usize = 1088;
+export const KEY_CACHE_SLOT_BYTES: usize = 4480;
 
 export const SLOT_KEY: usize = 0;
 export const SLOT_KEY_LEN: usize = 64;
 export const SLOT_ROUNDS: usize = 68;
+export const SLOT_SAME_HALVES: usize = 72;
 export const SLOT_CMAC_SCHEDULE: usize = 80;
-export const SLOT_CTR_SCHEDULE: usize = 528;
-export const SLOT_SUBKEYS: usize = 976;
-export const SLOT_CMAC_ZERO: usize = 1008;
-export const SLOT_CMAC_ZERO_DOUBLED: usize = 1024;
+export const SLOT_CTR_SCHEDULE: usize = 2240;
+export const SLOT_SUBKEYS: usize = 4400;
+export const SLOT_CMAC_ZERO: usize = 4432;
+export const SLOT_CMAC_ZERO_DOUBLED: usize = 4448;
 
-/** The largest schedule, AES-256's, in the layout of aes.ts (32 bytes per round). */
-export const SCHEDULE_BYTES: usize = 448;
+/**
+ * The largest schedule of either core: AES-256's in aes-ct.ts (15 · 144 = 2160 bytes); the
+ * table core's takes 448 of them.
+ */
+export const SCHEDULE_BYTES: usize = CT_SCHEDULE_BYTES;
 export const KEY_SLOT_BYTES: usize = 64;
 export const BLOCK_SCRATCH_BYTES: usize = 288;
 /** One AES counter cache (aes.ts, Counter caching). */
@@ -111,6 +129,16 @@ export const KEY_SLOT = memory.data(<i32>KEY_SLOT_BYTES, 64);
 export const AD_LENS = memory.data(<i32>(MAX_ADS * 4), 16);
 export const IV_SLOT = memory.data(16, 16);
 export const BATCH_KEY_SLOTS = memory.data(<i32>(MAX_BATCH_KEYS * 4), 16);
+export const CT_SCRATCH_BYTES: usize = 3584;
+export const CT_SCRATCH = memory.data(<i32>CT_SCRATCH_BYTES, 64);
+
+/** CT_SCRATCH, split as the header says. */
+export const LANE_BLOCKS: usize = CT_SCRATCH;
+export const LANE_STATES: usize = CT_SCRATCH + 128;
+export const LANE_STATE_BYTES: usize = 128;
+export const LANE_CONTROL: usize = CT_SCRATCH + 1152;
+export const LANE_CONTROL_BYTES: usize = 64;
+export const MIXED_SCHEDULE: usize = CT_SCRATCH + 1664;
 
 /** BLOCK_SCRATCH, split into blocks. */
 export const CMAC_STATE: usize = BLOCK_SCRATCH;
@@ -174,4 +202,9 @@ export function fitsWindow(bytes: u64): bool {
 /** Zeroes the secret blocks of an AES-SIV or single-primitive operation. */
 export function wipeBlockScratch(): void {
   memory.fill(BLOCK_SCRATCH, 0, BLOCK_SCRATCH_BYTES);
+}
+
+/** Zeroes the constant-time core's lanes. */
+export function wipeCtScratch(): void {
+  memory.fill(CT_SCRATCH, 0, CT_SCRATCH_BYTES);
 }

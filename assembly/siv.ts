@@ -1,11 +1,17 @@
 /**
  * AES-SIV (RFC 5297) with 256-, 384- and 512-bit SIV keys, over key material from keycache.ts:
- * the first half of the SIV key is the CMAC key of S2V, the second the CTR key (§2.6).
+ * the first half of the SIV key is the CMAC key of S2V, the second the CTR key (§2.6). Both AES
+ * cores end here, each with the schedule of its fit:
  *
- * Sealing cannot overlap its two passes (CTR needs the tag S2V produces last), so it runs S2V,
- * then CTR two counter blocks at a time. Opening decrypts block i while MACing the already
- * decrypted block i − 1: two independent AES chains in one loop (aes.ts,
+ * Table core. Sealing cannot overlap its two passes (CTR needs the tag S2V produces last), so it
+ * runs S2V, then CTR two counter blocks at a time. Opening decrypts block i while MACing the
+ * already decrypted block i − 1: two independent AES chains in one loop (aes.ts,
  * encryptMacAndCounter256).
+ *
+ * Constant-time core (aes-ct.ts, lanes.ts). S2V's CMAC chains are serial and run on the one-block
+ * rounds; sealing then runs CTR eight counter blocks per call of the bitsliced rounds, and
+ * opening decrypts block i while MACing block i − 1, two one-block chains interleaved. A batch
+ * (batch.ts) fills the eight bitsliced lanes with eight messages' CTR and CMAC blocks instead.
  */
 
 import { bigEndianBytes32, copy16, equal16, loadBe32, loadBe64, storeBe64, wipe } from "./bytes";
@@ -18,7 +24,10 @@ import {
   prepareCounterCache,
   xorKeystream,
 } from "./aes";
+import { usesConstantTimeAes } from "./aes-core";
 import { cmacBlocks, s2vAssociatedData, s2vFinish, s2vUnchangedBlocks } from "./cmac";
+import { ctCbcMac } from "./aes-ct";
+import { ctCtr, ctDecryptAndMac, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
 import {
   CMAC_STATE,
   COUNTER_CACHES,
@@ -29,6 +38,7 @@ import {
   SLOT_CMAC_ZERO,
   SLOT_CTR_SCHEDULE,
   SLOT_ROUNDS,
+  SLOT_SAME_HALVES,
   SLOT_SUBKEYS,
 } from "./memory";
 import { Status } from "./status";
@@ -39,7 +49,7 @@ import { Status } from "./status";
  */
 // @ts-ignore: decorator
 @inline
-function storeCtrIv(counterPtr: usize, tagPtr: usize): void {
+export function storeCtrIv(counterPtr: usize, tagPtr: usize): void {
   store<u64>(counterPtr, load<u64>(tagPtr));
   storeBe64(counterPtr + 8, loadBe64(tagPtr + 8) & 0x7fffffff7fffffff);
 }
@@ -63,11 +73,74 @@ function s2vStart(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32)
   wipe(CMAC_STATE, 16);
 }
 
+/** The slot's CTR schedule: its CMAC one when the halves are equal (the same bytes, shared). */
+// @ts-ignore: decorator
+@inline
+export function ctrScheduleOf(slotPtr: usize): usize {
+  return load<u32>(slotPtr + SLOT_SAME_HALVES) != 0 ? slotPtr + SLOT_CMAC_SCHEDULE : slotPtr + SLOT_CTR_SCHEDULE;
+}
+
 /**
  * AES-SIV encryption (RFC 5297 §2.6): the plaintext at `tagPtr + 16` is encrypted in place and
- * V is written at `tagPtr`. The caller wipes BLOCK_SCRATCH.
+ * V is written at `tagPtr`. The caller wipes the core's scratch.
  */
-export function aesSivSeal(
+export function aesSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32, tagPtr: usize, ptLen: usize): void {
+  if (usesConstantTimeAes()) {
+    ctSivSeal(slotPtr, adsPtr, adLensPtr, adCount, tagPtr, ptLen);
+  } else {
+    tableSivSeal(slotPtr, adsPtr, adLensPtr, adCount, tagPtr, ptLen);
+  }
+}
+
+/**
+ * AES-SIV decryption (RFC 5297 §2.7) of the ciphertext at `tagPtr + 16`, in place. On a tag
+ * mismatch the whole plaintext region is zeroed before returning NotAuthentic, so no
+ * unauthenticated byte is released. The caller wipes the core's scratch.
+ */
+export function aesSivOpen(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32, tagPtr: usize, ctLen: usize): Status {
+  const ptPtr = tagPtr + 16;
+  if (usesConstantTimeAes()) {
+    ctSivOpen(slotPtr, adsPtr, adLensPtr, adCount, tagPtr, ctLen);
+  } else {
+    tableSivOpen(slotPtr, adsPtr, adLensPtr, adCount, tagPtr, ctLen);
+  }
+  if (!equal16(CMAC_STATE, tagPtr)) {
+    wipe(ptPtr, ctLen);
+    return Status.NotAuthentic;
+  }
+  return Status.Ok;
+}
+
+/** The constant-time core's seal: S2V, then CTR with every lane full. */
+function ctSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32, tagPtr: usize, ptLen: usize): void {
+  const ptPtr = tagPtr + 16;
+  const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
+  const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
+  const subkeysPtr = slotPtr + SLOT_SUBKEYS;
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
+  wipe(CMAC_STATE, 16);
+  ctCbcMac(cmacSchedulePtr, rounds, CMAC_STATE, ptPtr, s2vUnchangedBlocks(ptLen));
+  ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ptLen, CMAC_STATE);
+  copy16(tagPtr, CMAC_STATE);
+  storeCtrIv(SIV_COUNTER, tagPtr);
+  ctCtr(ctrScheduleOf(slotPtr), rounds, SIV_COUNTER, ptPtr, ptLen);
+}
+
+/** The constant-time core's open: CTR fused with the plaintext's CMAC chain, V left at CMAC_STATE. */
+function ctSivOpen(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32, tagPtr: usize, ctLen: usize): void {
+  const ptPtr = tagPtr + 16;
+  const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
+  const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
+  const subkeysPtr = slotPtr + SLOT_SUBKEYS;
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
+  storeCtrIv(SIV_COUNTER, tagPtr);
+  wipe(CMAC_STATE, 16);
+  ctDecryptAndMac(ctrScheduleOf(slotPtr), cmacSchedulePtr, rounds, SIV_COUNTER, ptPtr, ctLen, CMAC_STATE);
+  ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ctLen, CMAC_STATE);
+}
+
+/** The table core's seal. */
+function tableSivSeal(
   slotPtr: usize,
   adsPtr: usize,
   adLensPtr: usize,
@@ -144,19 +217,15 @@ function decryptAndMac256(
   }
 }
 
-/**
- * AES-SIV decryption (RFC 5297 §2.7) of the ciphertext at `tagPtr + 16`, in place. On a tag
- * mismatch the whole plaintext region is zeroed before returning NotAuthentic, so no
- * unauthenticated byte is released. The caller wipes BLOCK_SCRATCH.
- */
-export function aesSivOpen(
+/** The table core's open, V left at CMAC_STATE. */
+function tableSivOpen(
   slotPtr: usize,
   adsPtr: usize,
   adLensPtr: usize,
   adCount: u32,
   tagPtr: usize,
   ctLen: usize,
-): Status {
+): void {
   const ptPtr = tagPtr + 16;
   const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
@@ -171,9 +240,4 @@ export function aesSivOpen(
   }
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
   s2vFinish(cmacSchedulePtr, rounds, subkeysPtr, CMAC_STATE, S2V_ACCUMULATOR, ptPtr, ctLen);
-  if (!equal16(CMAC_STATE, tagPtr)) {
-    wipe(ptPtr, ctLen);
-    return Status.NotAuthentic;
-  }
-  return Status.Ok;
 }

@@ -13,16 +13,21 @@ import type { CurveProvider } from '../src/keys/curves.ts';
 export const T0 = 1_700_000_000_000;
 export const TOPICS = 8;
 
-/** A symmetric server holding keys for TOPICS topics; message i of a batch goes on topic i mod TOPICS. */
-export function symmetricFleet(): { client: E4Client; topics: string[] } {
+/**
+ * A symmetric server holding keys for TOPICS topics; message i of a batch goes on topic i mod
+ * TOPICS. `topicKeys[t]` is topic t's key, for peers that open the messages themselves.
+ */
+export function symmetricFleet(): { client: E4Client; topics: string[]; topicKeys: Uint8Array[] } {
   const clientKey = c2.generateSymmetricKey();
   const client = createSymmetricClient({ id: c2.generateId(), key: clientKey, clock: () => T0 });
   const topics: string[] = [];
+  const topicKeys: Uint8Array[] = [];
   for (let t = 0; t < TOPICS; t++) {
     topics.push('fleet/site-' + t + '/telemetry');
-    client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(c2.generateSymmetricKey(), topics[t]), T0), client.controlTopic);
+    topicKeys.push(c2.generateSymmetricKey());
+    client.unprotect(c2.protectCommand(clientKey, c2.cmdSetTopicKey(topicKeys[t], topics[t]), T0), client.controlTopic);
   }
-  return { client, topics };
+  return { client, topics, topicKeys };
 }
 
 /** A public-key server whose signatures `curves` checks, its own key known as a peer's, and its one topic. */

@@ -1,8 +1,11 @@
 /**
- * `npm run bench`: e4ts's primitives beside their peers, in one process.
+ * `npm run bench`: e4ts's primitives beside their peers, in one process: AES-SIV on both AES
+ * cores of the WebAssembly backend (`table`, the Node default, and `ct`, constant-time), alone
+ * and in a packed batch of messages, SHA3-256 and Argon2i.
  * Writes bench/results/primitives.{json,md,svg}. Options, for a look without writing results:
  * --quick (shorter runs), --only <text> (only the measurements whose name contains it).
  */
+import { aessiv as nobleAessiv } from '@noble/ciphers/aes.js';
 import { AES } from '@stablelib/aes';
 import { SIV as StablelibSiv } from '@stablelib/siv';
 import { argon2i as nobleArgon2i } from '@noble/hashes/argon2.js';
@@ -11,9 +14,12 @@ import { argon2i as hashWasmArgon2i, createSHA3 } from 'hash-wasm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Bench } from 'tinybench';
 import { init, type BackendChoice } from '../src/backends/select.ts';
+import type { AesCore } from '../src/backends/wasm.ts';
+import { createPackedResults, unprotectPacked } from '../src/client/batch.ts';
 import { aesSivOpen, aesSivOpenInto, aesSivSeal, aesSivSealInto, argon2i, sha3_256 } from '../src/primitives.ts';
 import { E4_ARGON2 } from '../src/protocol/sizes.ts';
 import { firstCallInChild, type FirstCallImpl } from './argon2-first-call.ts';
+import { packed, symmetricFleet, TOPICS } from './fleet.ts';
 import { miscreantSiv } from './peers/miscreant.ts';
 import { NodeCryptoSiv } from './peers/node-crypto-siv.ts';
 import { opsOf, writeReport, type Row, type Target } from './report.ts';
@@ -25,14 +31,17 @@ const TIME_MS = quick ? 150 : 700;
 
 const rows: Row[] = [];
 
-/** `backend` and `keepArgon2Memory`: what the task's `init()` is given (no option is the default). */
-type Task = { impl: string; fn: () => unknown; backend?: BackendChoice; keepArgon2Memory?: boolean };
+/**
+ * `backend`, `aes` and `keepArgon2Memory`: what the task's `init()` is given (no option is the
+ * default); `perCall`: operations one call of `fn` does (the messages of a batch), 1 when left out.
+ */
+type Task = { impl: string; fn: () => unknown; backend?: BackendChoice; aes?: AesCore; keepArgon2Memory?: boolean; perCall?: number };
 
 async function measure(group: string, bytes: number, tasks: Task[], time = TIME_MS): Promise<void> {
   if (only && !group.includes(only)) return;
   for (const task of tasks) {
     // One Bench per task, so each backend switch happens outside the timed loop.
-    if (task.backend) await init({ backend: task.backend, keepArgon2Memory: task.keepArgon2Memory });
+    if (task.backend) await init({ backend: task.backend, aes: task.aes, keepArgon2Memory: task.keepArgon2Memory });
     const bench = new Bench({ time, warmup: true, warmupIterations: 20, throws: true });
     bench.add(task.impl, task.fn);
     await bench.run();
@@ -41,12 +50,12 @@ async function measure(group: string, bytes: number, tasks: Task[], time = TIME_
     rows.push({
       group,
       impl: task.impl,
-      opsPerSec: result.throughput.mean,
+      opsPerSec: result.throughput.mean * (task.perCall ?? 1),
       bytes,
       rme: result.latency.rme,
       samples: result.latency.samples?.length ?? result.latency.df + 1,
     });
-    console.log(`${group.padEnd(24)} ${task.impl.padEnd(22)} ${Math.round(result.throughput.mean).toLocaleString('en').padStart(12)} ops/s`);
+    console.log(`${group.padEnd(24)} ${task.impl.padEnd(22)} ${Math.round(rows[rows.length - 1].opsPerSec).toLocaleString('en').padStart(12)} ops/s`);
   }
 }
 
@@ -66,29 +75,90 @@ async function sivBenches(): Promise<void> {
     const sealedOut = new Uint8Array(sealed.length);
     const openedOut = new Uint8Array(size);
     // A peer that computes something else would be measured for nothing: check them all first.
-    const peers = [stablelib.seal([ad], pt), await misc.seal(pt.slice(), [ad]), nodeSiv.seal(ad, pt)];
+    const peers = [stablelib.seal([ad], pt), await misc.seal(pt.slice(), [ad]), nodeSiv.seal(ad, pt), nobleAessiv(sivKey, ad).encrypt(pt)];
     for (const output of peers) {
       if (!Buffer.from(output).equals(sealed)) throw new Error('a peer disagrees with e4ts at ' + size + ' B');
     }
     await measure(`AES-SIV seal ${size} B`, size, [
-      { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivSeal(sivKey, [ad], pt) },
-      { impl: 'e4ts (wasm, into)', backend: 'wasm', fn: () => aesSivSealInto(sivKey, [ad], pt, sealedOut) },
+      { impl: 'e4ts (wasm)', backend: 'wasm', aes: 'table', fn: () => aesSivSeal(sivKey, [ad], pt) },
+      { impl: 'e4ts (wasm, into)', backend: 'wasm', aes: 'table', fn: () => aesSivSealInto(sivKey, [ad], pt, sealedOut) },
+      { impl: 'e4ts (wasm, ct)', backend: 'wasm', aes: 'ct', fn: () => aesSivSeal(sivKey, [ad], pt) },
       { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivSeal(sivKey, [ad], pt) },
       { impl: '@stablelib/siv', fn: () => stablelib.seal([ad], pt) },
+      { impl: '@noble/ciphers aessiv', fn: () => nobleAessiv(sivKey, ad).encrypt(pt) },
       { impl: 'miscreant (js, async)', fn: async () => await misc.seal(pt.slice(), [ad]) },
       { impl: 'node:crypto', fn: () => nodeSiv.seal(ad, pt) },
     ]);
     await measure(`AES-SIV open ${size} B`, size, [
-      { impl: 'e4ts (wasm)', backend: 'wasm', fn: () => aesSivOpen(sivKey, [ad], sealed) },
-      { impl: 'e4ts (wasm, into)', backend: 'wasm', fn: () => aesSivOpenInto(sivKey, [ad], sealed, openedOut) },
+      { impl: 'e4ts (wasm)', backend: 'wasm', aes: 'table', fn: () => aesSivOpen(sivKey, [ad], sealed) },
+      { impl: 'e4ts (wasm, into)', backend: 'wasm', aes: 'table', fn: () => aesSivOpenInto(sivKey, [ad], sealed, openedOut) },
+      { impl: 'e4ts (wasm, ct)', backend: 'wasm', aes: 'ct', fn: () => aesSivOpen(sivKey, [ad], sealed) },
+      { impl: 'e4ts (wasm, ct, into)', backend: 'wasm', aes: 'ct', fn: () => aesSivOpenInto(sivKey, [ad], sealed, openedOut) },
       { impl: 'e4ts (js)', backend: 'js', fn: () => aesSivOpen(sivKey, [ad], sealed) },
       { impl: '@stablelib/siv', fn: () => stablelib.open([ad], sealed) },
+      { impl: '@noble/ciphers aessiv', fn: () => nobleAessiv(sivKey, ad).decrypt(sealed) },
       // miscreant works in place, so it gets a fresh copy each call (a copy is ~1% of its time);
       // async arrow functions, so tinybench awaits each call instead of piling them up.
       { impl: 'miscreant (js, async)', fn: async () => await misc.open(sealed.slice(), [ad]) },
       { impl: 'node:crypto', fn: () => nodeSiv.open(ad, sealed) },
     ]);
   }
+}
+
+/** Messages in a batch: 256 KiB of 256-byte payloads, as the ingestion bench sends. */
+const BATCH_MESSAGES = 1024;
+const BATCH_PAYLOAD = 256;
+
+/**
+ * A packed batch of 256-byte E4 messages over TOPICS topic keys, opened by `unprotectPacked` on
+ * each AES core, against the peers opening the same messages one by one (rates per message).
+ */
+async function batchBenches(): Promise<void> {
+  const group = `AES-SIV open, packed batch of ${BATCH_PAYLOAD} B`;
+  if (only && !group.includes(only)) return;
+  await init({ backend: 'wasm', aes: 'table' });
+  const { client, topics, topicKeys } = symmetricFleet();
+  const payload = new Uint8Array(randomBytes(BATCH_PAYLOAD));
+  const messages = Array.from({ length: BATCH_MESSAGES }, (_, i) => client.protect(payload, topics[i % TOPICS]));
+  const batch = packed(messages, topics, (i) => i % TOPICS);
+  const out = new Uint8Array(batch.data.length);
+  const results = createPackedResults(BATCH_MESSAGES);
+  const readAll = () => {
+    if (unprotectPacked(client, batch, out, results) !== BATCH_MESSAGES) throw new Error('the batch was not read whole');
+  };
+  // The peers open each message's SIV part (tag ‖ ciphertext after the timestamp) under its
+  // topic's SIV key, E4's topic key ‖ topic key.
+  const keyOf = topicKeys.map((key) => {
+    const sivKey = new Uint8Array(64);
+    sivKey.set(key);
+    sivKey.set(key, 32);
+    return sivKey;
+  });
+  const parts = messages.map((m) => ({ ad: m.subarray(0, 8), sealed: m.subarray(8) }));
+  const stablelibs = keyOf.map((key) => new StablelibSiv(AES, key));
+  for (let i = 0; i < BATCH_MESSAGES; i++) {
+    const opened = stablelibs[i % TOPICS].open([parts[i].ad], parts[i].sealed);
+    if (opened === null || !Buffer.from(opened).equals(payload)) throw new Error('@stablelib/siv disagrees with e4ts on the batch');
+  }
+  await measure(group, BATCH_PAYLOAD, [
+    { impl: 'e4ts (wasm)', backend: 'wasm', aes: 'table', fn: readAll, perCall: BATCH_MESSAGES },
+    { impl: 'e4ts (wasm, ct)', backend: 'wasm', aes: 'ct', fn: readAll, perCall: BATCH_MESSAGES },
+    {
+      impl: '@stablelib/siv',
+      fn: () => {
+        for (let i = 0; i < BATCH_MESSAGES; i++) stablelibs[i % TOPICS].open([parts[i].ad], parts[i].sealed);
+      },
+      perCall: BATCH_MESSAGES,
+    },
+    {
+      impl: '@noble/ciphers aessiv',
+      fn: () => {
+        for (let i = 0; i < BATCH_MESSAGES; i++) nobleAessiv(keyOf[i % TOPICS], parts[i].ad).decrypt(parts[i].sealed);
+      },
+      perCall: BATCH_MESSAGES,
+    },
+  ]);
+  client.destroy();
 }
 
 async function sha3Benches(): Promise<void> {
@@ -165,6 +235,19 @@ function targets(): Target[] {
       out.push({ what: `${group}: ${impl} ÷ fastest pure-JS peer`, ratio: opsOf(rows, group, impl) / fastestPureJs(group), bound, kind: 'atLeast' });
     }
   }
+  // The constant-time core: against the table core, @stablelib/siv and @noble/ciphers.
+  const batchGroup = `AES-SIV open, packed batch of ${BATCH_PAYLOAD} B`;
+  for (const [group, ct, table, bound] of [
+    ['AES-SIV open 256 B', 'e4ts (wasm, ct)', 'e4ts (wasm)', 0.7],
+    ['AES-SIV open 256 B', 'e4ts (wasm, ct, into)', 'e4ts (wasm, into)', 0.7],
+    [batchGroup, 'e4ts (wasm, ct)', 'e4ts (wasm)', 1.0],
+  ] as const) {
+    if (!has(group)) continue;
+    const ctOps = opsOf(rows, group, ct);
+    out.push({ what: `${group}: ${ct} ÷ ${table}`, ratio: ctOps / opsOf(rows, group, table), bound, kind: 'atLeast' });
+    out.push({ what: `${group}: ${ct} ÷ @stablelib/siv`, ratio: ctOps / opsOf(rows, group, '@stablelib/siv'), bound: 3, kind: 'atLeast' });
+    out.push({ what: `${group}: ${ct} ÷ @noble/ciphers aessiv`, ratio: ctOps / opsOf(rows, group, '@noble/ciphers aessiv'), bound: 1, kind: 'atLeast' });
+  }
   for (const size of [32, 1024]) {
     const group = `SHA3-256 ${size} B`;
     if (!has(group)) continue;
@@ -179,6 +262,7 @@ function targets(): Target[] {
 }
 
 await sivBenches();
+await batchBenches();
 await sha3Benches();
 await argon2Benches();
 if (only || quick) {

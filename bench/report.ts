@@ -22,7 +22,7 @@ export interface Row {
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
-function machine(): Record<string, unknown> {
+export function machine(): Record<string, unknown> {
   return {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',

@@ -31,7 +31,7 @@ describe('Deno', () => {
     const { stdout } = await deno(['run', '--no-lock', '--no-prompt', '--allow-read=' + VECTORS, 'test/runtime/deno-run.ts', VECTORS]);
     const report = JSON.parse(stdout) as RuntimeReport & { deno: string };
     console.log('deno ' + report.deno + ': ' + summary(report));
-    expectCompleteReport(report);
+    expectCompleteReport(report, 'table');
   });
 
   it('is refused any other read', async () => {

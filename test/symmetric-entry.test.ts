@@ -7,7 +7,7 @@ import { init } from '../src/backends/select.ts';
 import { E4ErrorCode } from '../src/errors.ts';
 import { deriveKeyFromPassword } from '../src/primitives.ts';
 import * as symmetric from '../src/symmetric.ts';
-import { BACKENDS } from './backends.ts';
+import { BACKEND_OPTIONS, BACKENDS } from './backends.ts';
 
 const argon2Code = (): string => {
   try {
@@ -20,7 +20,8 @@ const argon2Code = (): string => {
 
 describe.each(BACKENDS)('the symmetric entry on %s', (name) => {
   it('protects, reloads and opens, and has no Argon2', async () => {
-    expect((await symmetric.init({ backend: name })).name).toBe(name);
+    const options = BACKEND_OPTIONS[name];
+    expect((await symmetric.init(options)).name).toBe(options.backend);
     const key = symmetric.generateSymmetricKey();
     const store = symmetric.createMemoryStore();
     const device = symmetric.createSymmetricClient({ id: symmetric.generateId(), key, store });

@@ -1,6 +1,7 @@
 /**
  * Chooses the backend: WebAssembly where the runtime validates the core module, the pure-JS one
- * otherwise, or whichever the caller forces. The only module that knows every backend.
+ * otherwise, or whichever the caller forces; and the WebAssembly backend's AES core. The only
+ * module that knows every backend.
  */
 import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
 import { setActiveBackend } from './active.ts';
@@ -12,6 +13,7 @@ import {
   compileCoreModule,
   createWasmBackend,
   wasmSupported,
+  type AesCore,
   type WasmBackendOptions,
 } from './wasm.ts';
 
@@ -20,6 +22,22 @@ export type BackendChoice = 'auto' | 'wasm' | 'js';
 export interface InitOptions extends WasmBackendOptions {
   /** `auto` (default): WebAssembly when available, else pure JS. */
   backend?: BackendChoice;
+  /**
+   * The AES core of the WebAssembly backend (`defaultAesCore()` when left out). `ct` is
+   * constant-time; the pure-JS backend has only tables, so `ct` with `backend: 'js'`, or where
+   * WebAssembly is missing, answers `BackendUnavailable`.
+   */
+  aes?: AesCore;
+}
+
+/**
+ * `table` where the runtime is or mimics Node.js (`process.versions.node`: Node, Bun, Deno 2),
+ * where the bench measures it faster and a server runs its own code (README, Security notes);
+ * `ct` everywhere else: browsers and their workers, where other scripts may share the CPU.
+ */
+export function defaultAesCore(): AesCore {
+  const host = globalThis as { process?: { versions?: { node?: string } } };
+  return typeof host.process?.versions?.node === 'string' ? 'table' : 'ct';
 }
 
 /**
@@ -42,22 +60,28 @@ let pendingKey = '';
 let pendingSet: BackendSet | null = null;
 
 function optionsKey(options: InitOptions): string {
-  return (options.backend ?? 'auto') + '/' + (options.keepArgon2Memory === true);
+  return (options.backend ?? 'auto') + '/' + (options.keepArgon2Memory === true) + '/' + (options.aes ?? '');
 }
 
 async function build(set: BackendSet, options: InitOptions): Promise<Backend> {
   const choice = options.backend ?? 'auto';
-  if (choice === 'js') return set.js;
+  const explicitCt = options.aes === 'ct';
+  if (choice === 'js') {
+    if (explicitCt) throw e4Error(E4ErrorCode.BackendUnavailable, "aes: 'ct' needs the WebAssembly backend");
+    return set.js;
+  }
   if (!(await wasmSupported())) {
-    if (choice === 'wasm') throw e4Error(E4ErrorCode.BackendUnavailable, 'this runtime cannot run the WebAssembly backend');
+    if (choice === 'wasm' || explicitCt) {
+      throw e4Error(E4ErrorCode.BackendUnavailable, 'this runtime cannot run the WebAssembly backend (it needs WebAssembly SIMD)');
+    }
     return set.js;
   }
   try {
     const [core, argon2] = await Promise.all([compileCoreModule(), set.compileArgon2 === null ? null : set.compileArgon2()]);
-    return createWasmBackend({ core, argon2 }, options);
+    return createWasmBackend({ core, argon2 }, { ...options, aes: options.aes ?? defaultAesCore() });
   } catch (e) {
     // A runtime that validates the module may still refuse to compile it (a page's CSP).
-    if (choice === 'auto' && isE4Error(e, E4ErrorCode.BackendUnavailable)) return set.js;
+    if (choice === 'auto' && !explicitCt && isE4Error(e, E4ErrorCode.BackendUnavailable)) return set.js;
     throw e;
   }
 }

@@ -6,6 +6,7 @@
  *  - the core module (AES-SIV, CMAC, CTR, SHA3-256) keeps its key cache and scratch to itself; the
  *    binding writes only the key slot, the associated-data length table, the IV slot and the I/O
  *    window, and reads results only from the window (and the IV slot). One copy in, one copy out.
+ *    Each instance runs one AES core, chosen when it is made (`selectAesCore`, `options.aes`).
  *    The window grows (never shrinks) for large inputs up to `maxIoBytes()`; past that the caller
  *    gets `InputTooLarge`. Views are rebuilt only when a grow has detached the old buffer.
  *    `sivOpenPacked` lays a whole batch out in the window (descriptors, key table, then the
@@ -61,6 +62,8 @@ interface CoreExports {
   cmac(keyLen: number, len: number): number;
   dbl(): number;
   wipeKeyCache(): void;
+  selectAesCore(constantTime: number): number;
+  aesCore(): number;
 }
 
 interface Argon2Exports {
@@ -182,7 +185,8 @@ function supportedCoreBytes(): Promise<Uint8Array<ArrayBuffer> | null> {
 
 /**
  * True when this runtime can run the core module: it has WebAssembly and DecompressionStream
- * (every current browser, Node 18 and later, Deno, Bun) and validates the module.
+ * (every current browser, Node 18 and later, Deno, Bun) and validates the module, which takes
+ * WebAssembly SIMD (the constant-time AES core's v128): Chrome 91, Firefox 89, Safari 16.4.
  */
 export async function wasmSupported(): Promise<boolean> {
   return (await supportedCoreBytes()) !== null;
@@ -236,16 +240,26 @@ export async function compileWasmModules(): Promise<WasmModules> {
  */
 export const ARGON2_IDLE_MS = 5000;
 
+/**
+ * The AES core of the WebAssembly backend: `ct` the constant-time, bitsliced one
+ * (assembly/aes-ct.ts), `table` the T-table one (assembly/aes.ts), faster and not constant-time.
+ */
+export type AesCore = 'ct' | 'table';
+
 export interface WasmBackendOptions {
   /**
    * Keep the Argon2 instance (and its memory, `m` KiB) until `releaseArgon2Memory()`, rather
    * than for ARGON2_IDLE_MS after the last call. Default false.
    */
   keepArgon2Memory?: boolean;
+  /** The AES core; `init` defaults it by runtime (src/backends/select.ts). Default here `table`. */
+  aes?: AesCore;
 }
 
 export interface WasmBackend extends Backend {
   readonly name: 'wasm';
+  /** The AES core this instance runs. */
+  readonly aes: AesCore;
   /** How many SIV keys the core caches before it evicts (and wipes) one. */
   readonly keyCacheSlots: number;
   releaseArgon2Memory(): void;
@@ -267,6 +281,8 @@ export function createWasmBackend(
   schedule: Schedule | null = platformSchedule(),
 ): WasmBackend {
   const ex = new WebAssembly.Instance(modules.core, imports).exports as unknown as CoreExports;
+  const aes: AesCore = options.aes ?? 'table';
+  check(ex.selectAesCore(aes === 'ct' ? 1 : 0), 'selectAesCore');
   const ioPtr = ex.ioPtr();
   const keyPtr = ex.keyPtr();
   const ivPtr = ex.ivPtr();
@@ -504,6 +520,7 @@ export function createWasmBackend(
 
   return {
     name: 'wasm',
+    aes,
     keyCacheSlots: ex.keyCacheSlots(),
     sivSeal(sivKey, ads, plaintext, out) {
       ensure(adsLength(ads) + SIV_TAG_LEN + plaintext.length, 'aesSivSeal');

@@ -1,7 +1,7 @@
 /** What the runtime suites require of a runtime's report (test/runtime/vector-suite.ts). */
 import { expect } from 'vitest';
 import { readVectors } from '../vectors.ts';
-import { RUNTIME_SECTIONS, type RuntimeReport, type RuntimeSection } from './vector-suite.ts';
+import { RUNTIME_BACKENDS, RUNTIME_SECTIONS, type RuntimeReport, type RuntimeSection } from './vector-suite.ts';
 
 /** The number of vectors of each section the run covers, as e4go-vectors.json holds them. */
 export function vectorCounts(): Record<RuntimeSection, number> {
@@ -11,11 +11,14 @@ export function vectorCounts(): Record<RuntimeSection, number> {
   return counts;
 }
 
-/** Every vector of every section passed on both backends, and both round trips; WASM by default. */
-export function expectCompleteReport(report: RuntimeReport): void {
+/**
+ * Every vector of every section passed on every backend, and both round trips; by default WASM
+ * with the AES core `defaultCore` (`ct` in browsers, `table` where `process.versions.node` is).
+ */
+export function expectCompleteReport(report: RuntimeReport, defaultCore: 'ct' | 'table'): void {
   const counts = vectorCounts();
-  expect(report.auto).toBe('wasm');
-  expect(report.runs.map((run) => run.asked)).toEqual(['wasm', 'js']);
+  expect(report.auto).toBe('wasm-' + defaultCore);
+  expect(report.runs.map((run) => run.asked)).toEqual(RUNTIME_BACKENDS.map((b) => b.label));
   for (const run of report.runs) {
     expect(run.failures, run.asked).toEqual([]);
     expect(run.backend).toBe(run.asked);

@@ -21,9 +21,17 @@ export const RUNTIME_SECTIONS = [
 ] as const;
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 
+/** The backends each runtime runs the vectors on: WebAssembly with each AES core, pure JS. */
+export const RUNTIME_BACKENDS = [
+  { label: 'wasm-ct', options: { backend: 'wasm', aes: 'ct' } },
+  { label: 'wasm-table', options: { backend: 'wasm', aes: 'table' } },
+  { label: 'js', options: { backend: 'js' } },
+] as const;
+type RuntimeBackend = (typeof RUNTIME_BACKENDS)[number]['label'];
+
 export interface BackendRun {
-  /** The backend `init` was asked for, and the one it gave. */
-  asked: 'wasm' | 'js';
+  /** The backend `init` was asked for, and the one it gave (`wasm-ct`, `wasm-table` or `js`). */
+  asked: RuntimeBackend;
   backend: string;
   /** Vectors that passed, per section. */
   counts: Record<RuntimeSection, number>;
@@ -34,7 +42,7 @@ export interface BackendRun {
 }
 
 export interface RuntimeReport {
-  /** The backend a plain `init()` chose. */
+  /** The backend a plain `init()` chose, with its AES core. */
   auto: string;
   runs: BackendRun[];
   asyncDerivation: AsyncDerivation;
@@ -52,12 +60,17 @@ export interface AsyncDerivation {
 type Vector = Record<string, any>;
 type Check = (v: Vector) => void;
 
+/** `wasm-ct`, `wasm-table` or `js`: what a backend `init` gave is. */
+function labelOf(backend: { name: string; aes?: string }): string {
+  return backend.name === 'wasm' ? 'wasm-' + backend.aes : backend.name;
+}
+
 export async function runVectorSuite(e4: typeof E4, go: Record<string, Vector[]>): Promise<RuntimeReport> {
-  const auto = (await e4.init()).name;
+  const auto = labelOf(await e4.init());
   const runs: BackendRun[] = [];
-  for (const asked of ['wasm', 'js'] as const) {
-    const backend = (await e4.init({ backend: asked })).name;
-    runs.push(runOnBackend(e4, go, asked, backend));
+  for (const { label, options } of RUNTIME_BACKENDS) {
+    const backend = labelOf(await e4.init(options));
+    runs.push(runOnBackend(e4, go, label, backend));
   }
   await e4.init();
   return { auto, runs, asyncDerivation: await deriveAsync(e4, go.symKeyFromPassword[0]) };
@@ -77,7 +90,7 @@ async function deriveAsync(e4: typeof E4, v: Vector): Promise<AsyncDerivation> {
   return { matches: e4.toHex(key) === v.key, ticks };
 }
 
-function runOnBackend(e4: typeof E4, go: Record<string, Vector[]>, asked: 'wasm' | 'js', backend: string): BackendRun {
+function runOnBackend(e4: typeof E4, go: Record<string, Vector[]>, asked: RuntimeBackend, backend: string): BackendRun {
   const hex = (s: string): Uint8Array => e4.fromHex(s, 'vector');
   const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
   const failures: string[] = [];

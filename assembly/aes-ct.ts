@@ -1,0 +1,583 @@
+/**
+ * Constant-time AES encryption (FIPS 197) for 128-, 192- and 256-bit keys, bitsliced over eight
+ * blocks in eight v128 values. No branch and no memory address anywhere in this file depends on
+ * a key or on data: every table lookup of aes.ts becomes Boolean algebra on whole registers.
+ * test/ct-wasm.test.ts checks that on the compiled module (a taint analysis from every load).
+ *
+ * Layout (Käsper and Schwabe, Faster and timing-attack resistant AES-GCM, CHES 2009, §4): eight
+ * lanes k = 0..7 each hold one block; plane j (a v128) holds bit j of every byte of every lane:
+ * bit k of byte i of plane j is bit j of byte i of lane k's block. Byte i of a plane is byte i of
+ * the AES state (FIPS 197 §3.4: column i / 4, row i % 4), so ShiftRows and the row rotations of
+ * MixColumns are byte permutations of each plane, one `i8x16.shuffle` with constant lanes each.
+ * `transpose` moves eight blocks between this layout and bytes in memory; it is an involution.
+ *
+ * SubBytes is the Boyar–Peralta circuit (J. Boyar, R. Peralta, A depth-16 circuit for the AES
+ * S-box, 2011; the 113-gate listing of the Yale Circuit Minimization Team) applied to the planes.
+ * Its four output NOTs, the S-box's affine constant 0x63, are left out and folded into the round
+ * keys 1..Nr instead: ShiftRows keeps a constant state, and MixColumns too (2 ⊕ 3 ⊕ 1 ⊕ 1 = 1), so
+ * XORing 0x63 into every byte of the next round key gives the same state.
+ *
+ * Multi-block by design: one call encrypts eight blocks for the price of one, and each lane may
+ * run under its own key (`ctSelectLaneKey` mixes schedules lane by lane), which is how CTR fills
+ * the lanes with counter blocks and a batch runs the CMAC chains of eight messages side by side.
+ *
+ * One block (`ctEncryptBlock`, `ctCbcMac`): a CMAC chain is serial, and eight lanes for one
+ * block would cost eight blocks' time, so a chain runs on a second round function over one
+ * block in one v128 (byte i of the state in byte i). Its S-box inverts in the tower field
+ * GF((2^4)^2) with `i8x16.swizzle` of 16-entry tables held in registers as its only lookups
+ * (build/gen-aes-tower-tables.ts derives them): a swizzle permutes register lanes, it reads no
+ * memory, so its index may be secret; ShiftRows and MixColumns are shuffles and byte arithmetic.
+ *
+ * Schedules (`ctExpandKey`): Nr + 1 bitsliced round keys of CT_ROUND_KEY_BYTES each, every byte
+ * of a plane 0xff or 0x00 (the key bit, copied to every lane), then the Nr + 1 round keys as
+ * FIPS 197 words for the one-block rounds. The key expansion runs SubWord through the circuit,
+ * on bytes spread into planes, so it is constant-time too.
+ */
+
+import {
+  EXP16,
+  LAMBDA_SQUARE,
+  LOG16,
+  LOG_INVERSE,
+  SQUARE,
+  TOWER_IN_HIGH,
+  TOWER_IN_LOW,
+  TOWER_OUT_HIGH,
+  TOWER_OUT_LOW,
+} from "./aes-tower-tables";
+
+/** One bitsliced round key: eight planes of 16 bytes. */
+export const CT_ROUND_KEY_BYTES: usize = 128;
+/** Eight blocks, in bytes or in planes. */
+export const CT_LANES_BYTES: usize = 128;
+export const CT_LANES: u32 = 8;
+/** A bitsliced round key and the same as 16 bytes. */
+const ROUND_KEY_BOTH_BYTES: usize = CT_ROUND_KEY_BYTES + 16;
+/** The largest schedule, AES-256's: 15 round keys. */
+export const CT_SCHEDULE_BYTES: usize = 15 * ROUND_KEY_BOTH_BYTES;
+
+/** Bytes of a schedule of `rounds` rounds. */
+// @ts-ignore: decorator
+@inline
+export function ctScheduleBytes(rounds: u32): usize {
+  return (<usize>rounds + 1) * ROUND_KEY_BOTH_BYTES;
+}
+
+/** Bytes of the bitsliced round keys of a schedule of `rounds` rounds. */
+// @ts-ignore: decorator
+@inline
+function planesBytes(rounds: u32): usize {
+  return (<usize>rounds + 1) * CT_ROUND_KEY_BYTES;
+}
+
+/** Bit `bit` set in each of the 16 bytes: a plane bit in byte terms, or lane `bit`'s mask. */
+// @ts-ignore: decorator
+@inline
+function bitOfEveryByte(bit: u32): v128 {
+  return i8x16.splat(<i8>(<u32>1 << bit));
+}
+
+/** Exchanges the bits of `b` under `mask` with those of `a` under `mask << shift` (SWAPMOVE). */
+// @ts-ignore: decorator
+@inline
+function swapMoveDelta(a: v128, b: v128, shift: i32, mask: v128): v128 {
+  return v128.and(v128.xor(i64x2.shr_u(a, shift), b), mask);
+}
+
+/**
+ * Transposes, within each of the 16 byte positions, the 8 × 8 bit matrix (lane, bit) of the eight
+ * 16-byte values at `ptr`: bytes of eight blocks become planes and planes become bytes. Three
+ * layers of SWAPMOVE exchange the lane index and the bit index one binary digit at a time.
+ */
+function transpose(ptr: usize): void {
+  let r0 = v128.load(ptr);
+  let r1 = v128.load(ptr, 16);
+  let r2 = v128.load(ptr, 32);
+  let r3 = v128.load(ptr, 48);
+  let r4 = v128.load(ptr, 64);
+  let r5 = v128.load(ptr, 80);
+  let r6 = v128.load(ptr, 96);
+  let r7 = v128.load(ptr, 112);
+  const m1 = i8x16.splat(0x55);
+  const m2 = i8x16.splat(0x33);
+  const m4 = i8x16.splat(0x0f);
+  let t = swapMoveDelta(r0, r1, 1, m1);
+  r1 = v128.xor(r1, t);
+  r0 = v128.xor(r0, i64x2.shl(t, 1));
+  t = swapMoveDelta(r2, r3, 1, m1);
+  r3 = v128.xor(r3, t);
+  r2 = v128.xor(r2, i64x2.shl(t, 1));
+  t = swapMoveDelta(r4, r5, 1, m1);
+  r5 = v128.xor(r5, t);
+  r4 = v128.xor(r4, i64x2.shl(t, 1));
+  t = swapMoveDelta(r6, r7, 1, m1);
+  r7 = v128.xor(r7, t);
+  r6 = v128.xor(r6, i64x2.shl(t, 1));
+  t = swapMoveDelta(r0, r2, 2, m2);
+  r2 = v128.xor(r2, t);
+  r0 = v128.xor(r0, i64x2.shl(t, 2));
+  t = swapMoveDelta(r1, r3, 2, m2);
+  r3 = v128.xor(r3, t);
+  r1 = v128.xor(r1, i64x2.shl(t, 2));
+  t = swapMoveDelta(r4, r6, 2, m2);
+  r6 = v128.xor(r6, t);
+  r4 = v128.xor(r4, i64x2.shl(t, 2));
+  t = swapMoveDelta(r5, r7, 2, m2);
+  r7 = v128.xor(r7, t);
+  r5 = v128.xor(r5, i64x2.shl(t, 2));
+  t = swapMoveDelta(r0, r4, 4, m4);
+  r4 = v128.xor(r4, t);
+  r0 = v128.xor(r0, i64x2.shl(t, 4));
+  t = swapMoveDelta(r1, r5, 4, m4);
+  r5 = v128.xor(r5, t);
+  r1 = v128.xor(r1, i64x2.shl(t, 4));
+  t = swapMoveDelta(r2, r6, 4, m4);
+  r6 = v128.xor(r6, t);
+  r2 = v128.xor(r2, i64x2.shl(t, 4));
+  t = swapMoveDelta(r3, r7, 4, m4);
+  r7 = v128.xor(r7, t);
+  r3 = v128.xor(r3, i64x2.shl(t, 4));
+  v128.store(ptr, r0);
+  v128.store(ptr, r1, 16);
+  v128.store(ptr, r2, 32);
+  v128.store(ptr, r3, 48);
+  v128.store(ptr, r4, 64);
+  v128.store(ptr, r5, 80);
+  v128.store(ptr, r6, 96);
+  v128.store(ptr, r7, 112);
+}
+
+/**
+ * SubBytes without its constant 0x63, in place on the eight planes at `ptr` (plane j at 16j).
+ * The circuit's inputs U0..U7 are bits 7..0 and its outputs S0..S7 bits 7..0: top linear layer,
+ * the shared GF(2^4) inversion (32 ANDs), bottom linear layer.
+ */
+// @ts-ignore: decorator
+@inline
+function subBytesPlanes(ptr: usize): void {
+  const x0 = v128.load(ptr, 112);
+  const x1 = v128.load(ptr, 96);
+  const x2 = v128.load(ptr, 80);
+  const x3 = v128.load(ptr, 64);
+  const x4 = v128.load(ptr, 48);
+  const x5 = v128.load(ptr, 32);
+  const x6 = v128.load(ptr, 16);
+  const x7 = v128.load(ptr);
+
+  const y14 = v128.xor(x3, x5);
+  const y13 = v128.xor(x0, x6);
+  const y9 = v128.xor(x0, x3);
+  const y8 = v128.xor(x0, x5);
+  const t0 = v128.xor(x1, x2);
+  const y1 = v128.xor(t0, x7);
+  const y4 = v128.xor(y1, x3);
+  const y12 = v128.xor(y13, y14);
+  const y2 = v128.xor(y1, x0);
+  const y5 = v128.xor(y1, x6);
+  const y3 = v128.xor(y5, y8);
+  const t1 = v128.xor(x4, y12);
+  const y15 = v128.xor(t1, x5);
+  const y20 = v128.xor(t1, x1);
+  const y6 = v128.xor(y15, x7);
+  const y10 = v128.xor(y15, t0);
+  const y11 = v128.xor(y20, y9);
+  const y7 = v128.xor(x7, y11);
+  const y17 = v128.xor(y10, y11);
+  const y19 = v128.xor(y10, y8);
+  const y16 = v128.xor(t0, y11);
+  const y21 = v128.xor(y13, y16);
+  const y18 = v128.xor(x0, y16);
+
+  const t2 = v128.and(y12, y15);
+  const t3 = v128.and(y3, y6);
+  const t4 = v128.xor(t3, t2);
+  const t5 = v128.and(y4, x7);
+  const t6 = v128.xor(t5, t2);
+  const t7 = v128.and(y13, y16);
+  const t8 = v128.and(y5, y1);
+  const t9 = v128.xor(t8, t7);
+  const t10 = v128.and(y2, y7);
+  const t11 = v128.xor(t10, t7);
+  const t12 = v128.and(y9, y11);
+  const t13 = v128.and(y14, y17);
+  const t14 = v128.xor(t13, t12);
+  const t15 = v128.and(y8, y10);
+  const t16 = v128.xor(t15, t12);
+  const t17 = v128.xor(t4, t14);
+  const t18 = v128.xor(t6, t16);
+  const t19 = v128.xor(t9, t14);
+  const t20 = v128.xor(t11, t16);
+  const t21 = v128.xor(t17, y20);
+  const t22 = v128.xor(t18, y19);
+  const t23 = v128.xor(t19, y21);
+  const t24 = v128.xor(t20, y18);
+
+  const t25 = v128.xor(t21, t22);
+  const t26 = v128.and(t21, t23);
+  const t27 = v128.xor(t24, t26);
+  const t28 = v128.and(t25, t27);
+  const t29 = v128.xor(t28, t22);
+  const t30 = v128.xor(t23, t24);
+  const t31 = v128.xor(t22, t26);
+  const t32 = v128.and(t31, t30);
+  const t33 = v128.xor(t32, t24);
+  const t34 = v128.xor(t23, t33);
+  const t35 = v128.xor(t27, t33);
+  const t36 = v128.and(t24, t35);
+  const t37 = v128.xor(t36, t34);
+  const t38 = v128.xor(t27, t36);
+  const t39 = v128.and(t29, t38);
+  const t40 = v128.xor(t25, t39);
+
+  const t41 = v128.xor(t40, t37);
+  const t42 = v128.xor(t29, t33);
+  const t43 = v128.xor(t29, t40);
+  const t44 = v128.xor(t33, t37);
+  const t45 = v128.xor(t42, t41);
+  const z0 = v128.and(t44, y15);
+  const z1 = v128.and(t37, y6);
+  const z2 = v128.and(t33, x7);
+  const z3 = v128.and(t43, y16);
+  const z4 = v128.and(t40, y1);
+  const z5 = v128.and(t29, y7);
+  const z6 = v128.and(t42, y11);
+  const z7 = v128.and(t45, y17);
+  const z8 = v128.and(t41, y10);
+  const z9 = v128.and(t44, y12);
+  const z10 = v128.and(t37, y3);
+  const z11 = v128.and(t33, y4);
+  const z12 = v128.and(t43, y13);
+  const z13 = v128.and(t40, y5);
+  const z14 = v128.and(t29, y2);
+  const z15 = v128.and(t42, y9);
+  const z16 = v128.and(t45, y14);
+  const z17 = v128.and(t41, y8);
+
+  const t46 = v128.xor(z15, z16);
+  const t47 = v128.xor(z10, z11);
+  const t48 = v128.xor(z5, z13);
+  const t49 = v128.xor(z9, z10);
+  const t50 = v128.xor(z2, z12);
+  const t51 = v128.xor(z2, z5);
+  const t52 = v128.xor(z7, z8);
+  const t53 = v128.xor(z0, z3);
+  const t54 = v128.xor(z6, z7);
+  const t55 = v128.xor(z16, z17);
+  const t56 = v128.xor(z12, t48);
+  const t57 = v128.xor(t50, t53);
+  const t58 = v128.xor(z4, t46);
+  const t59 = v128.xor(z3, t54);
+  const t60 = v128.xor(t46, t57);
+  const t61 = v128.xor(z14, t57);
+  const t62 = v128.xor(t52, t58);
+  const t63 = v128.xor(t49, t58);
+  const t64 = v128.xor(z4, t59);
+  const t65 = v128.xor(t61, t62);
+  const t66 = v128.xor(z1, t63);
+  const t67 = v128.xor(t64, t65);
+  const s3 = v128.xor(t53, t66);
+  // S1, S2, S6 and S7 are XNORs in the circuit: their NOT is the 0x63 the round keys carry.
+  v128.store(ptr, v128.xor(t59, t63), 112);
+  v128.store(ptr, v128.xor(t64, s3), 96);
+  v128.store(ptr, v128.xor(t55, t67), 80);
+  v128.store(ptr, s3, 64);
+  v128.store(ptr, v128.xor(t51, t66), 48);
+  v128.store(ptr, v128.xor(t47, t65), 32);
+  v128.store(ptr, v128.xor(t56, t62), 16);
+  v128.store(ptr, v128.xor(t48, t60));
+}
+
+/** Plane `a` after ShiftRows (FIPS 197 §5.1.2): byte 4c + r takes byte 4((c + r) mod 4) + r. */
+// @ts-ignore: decorator
+@inline
+function shiftRows(a: v128): v128 {
+  return i8x16.shuffle(a, a, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+}
+
+/** ShiftRows, then each column rotated up one row: byte 4c + r takes row r + 1 of ShiftRows. */
+// @ts-ignore: decorator
+@inline
+function shiftRowsRotate1(a: v128): v128 {
+  return i8x16.shuffle(a, a, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+}
+
+/** Each column rotated up two rows. */
+// @ts-ignore: decorator
+@inline
+function rotate2(a: v128): v128 {
+  return i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+}
+
+/**
+ * One middle round on the planes at `statePtr`: SubBytes, then ShiftRows, MixColumns and
+ * AddRoundKey with the round key at `roundKeyPtr`. With a = ShiftRows(s) and rot the column
+ * rotation, MixColumns (FIPS 197 §5.1.3) is 2·t ⊕ rot(a) ⊕ rot²(t) for t = a ⊕ rot(a); doubling
+ * in GF(2^8) moves plane j to j + 1 and feeds plane 7 back into planes 0, 1, 3 and 4 (0x1b).
+ */
+function middleRound(statePtr: usize, roundKeyPtr: usize): void {
+  subBytesPlanes(statePtr);
+  const s0 = v128.load(statePtr);
+  const s1 = v128.load(statePtr, 16);
+  const s2 = v128.load(statePtr, 32);
+  const s3 = v128.load(statePtr, 48);
+  const s4 = v128.load(statePtr, 64);
+  const s5 = v128.load(statePtr, 80);
+  const s6 = v128.load(statePtr, 96);
+  const s7 = v128.load(statePtr, 112);
+  const r0 = shiftRowsRotate1(s0);
+  const r1 = shiftRowsRotate1(s1);
+  const r2 = shiftRowsRotate1(s2);
+  const r3 = shiftRowsRotate1(s3);
+  const r4 = shiftRowsRotate1(s4);
+  const r5 = shiftRowsRotate1(s5);
+  const r6 = shiftRowsRotate1(s6);
+  const r7 = shiftRowsRotate1(s7);
+  const t0 = v128.xor(shiftRows(s0), r0);
+  const t1 = v128.xor(shiftRows(s1), r1);
+  const t2 = v128.xor(shiftRows(s2), r2);
+  const t3 = v128.xor(shiftRows(s3), r3);
+  const t4 = v128.xor(shiftRows(s4), r4);
+  const t5 = v128.xor(shiftRows(s5), r5);
+  const t6 = v128.xor(shiftRows(s6), r6);
+  const t7 = v128.xor(shiftRows(s7), r7);
+  const k = roundKeyPtr;
+  v128.store(statePtr, v128.xor(v128.xor(t7, r0), v128.xor(rotate2(t0), v128.load(k))));
+  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t0, t7), r1), v128.xor(rotate2(t1), v128.load(k, 16))), 16);
+  v128.store(statePtr, v128.xor(v128.xor(t1, r2), v128.xor(rotate2(t2), v128.load(k, 32))), 32);
+  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t2, t7), r3), v128.xor(rotate2(t3), v128.load(k, 48))), 48);
+  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t3, t7), r4), v128.xor(rotate2(t4), v128.load(k, 64))), 64);
+  v128.store(statePtr, v128.xor(v128.xor(t4, r5), v128.xor(rotate2(t5), v128.load(k, 80))), 80);
+  v128.store(statePtr, v128.xor(v128.xor(t5, r6), v128.xor(rotate2(t6), v128.load(k, 96))), 96);
+  v128.store(statePtr, v128.xor(v128.xor(t6, r7), v128.xor(rotate2(t7), v128.load(k, 112))), 112);
+}
+
+/** The last round: SubBytes, ShiftRows, AddRoundKey (no MixColumns). */
+function lastRound(statePtr: usize, roundKeyPtr: usize): void {
+  subBytesPlanes(statePtr);
+  for (let offset: usize = 0; offset < CT_LANES_BYTES; offset += 16) {
+    const plane = shiftRows(v128.load(statePtr + offset));
+    v128.store(statePtr + offset, v128.xor(plane, v128.load(roundKeyPtr + offset)));
+  }
+}
+
+/** The planes at `statePtr` ^= the round key at `roundKeyPtr`. */
+// @ts-ignore: decorator
+@inline
+function addRoundKey(statePtr: usize, roundKeyPtr: usize): void {
+  for (let offset: usize = 0; offset < CT_LANES_BYTES; offset += 16) {
+    v128.store(statePtr + offset, v128.xor(v128.load(statePtr + offset), v128.load(roundKeyPtr + offset)));
+  }
+}
+
+/**
+ * Encrypts the eight blocks at `blocksPtr` (lane k at 16k) in place under a bitsliced schedule
+ * of `rounds` rounds: lane k under the key that schedule holds for lane k.
+ */
+export function ctEncryptLanes(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
+  transpose(blocksPtr);
+  addRoundKey(blocksPtr, schedulePtr);
+  const lastKeyPtr = schedulePtr + <usize>rounds * CT_ROUND_KEY_BYTES;
+  for (let keyPtr = schedulePtr + CT_ROUND_KEY_BYTES; keyPtr < lastKeyPtr; keyPtr += CT_ROUND_KEY_BYTES) {
+    middleRound(blocksPtr, keyPtr);
+  }
+  lastRound(blocksPtr, lastKeyPtr);
+  transpose(blocksPtr);
+}
+
+/**
+ * SubWord (FIPS 197 §5.2) of each 32-bit word of `bytes`, through the circuit: each byte is
+ * spread into planes whose bytes are all ones or all zeros, so every lane computes the same
+ * S-box value. `scratchPtr` holds CT_LANES_BYTES of planes, secret, overwritten by the caller.
+ */
+function subBytesOfVector(bytes: v128, scratchPtr: usize): v128 {
+  const zero = i8x16.splat(0);
+  for (let bit: u32 = 0; bit < 8; bit++) {
+    const plane = i8x16.ne(v128.and(bytes, bitOfEveryByte(bit)), zero);
+    v128.store(scratchPtr + (<usize>bit << 4), plane);
+  }
+  subBytesPlanes(scratchPtr);
+  let out = i8x16.splat(0x63);
+  for (let bit: u32 = 0; bit < 8; bit++) {
+    const plane = v128.load(scratchPtr + (<usize>bit << 4));
+    out = v128.xor(out, v128.and(plane, bitOfEveryByte(bit)));
+  }
+  return out;
+}
+
+/** The 0x63 every round key after the first carries (see the header): planes 0, 1, 5 and 6. */
+// @ts-ignore: decorator
+@inline
+function sboxConstantPlane(bit: u32): v128 {
+  return (0x63 >> bit) & 1 ? i8x16.splat(-1) : i8x16.splat(0);
+}
+
+/**
+ * The 4 · (Nr + 1) words of the key expansion (FIPS 197 §5.2) of a 16-, 24- or 32-byte key at
+ * `wordsPtr`, SubWord through the circuit with `scratchPtr` (CT_LANES_BYTES, not overlapping the
+ * words) for its planes: constant-time, and shared by both cores. Returns Nr (10, 12, 14).
+ */
+export function expandKeyWords(keyPtr: usize, keyLen: u32, wordsPtr: usize, scratchPtr: usize): u32 {
+  const keyWords = keyLen >> 2;
+  const rounds = keyWords + 6;
+  const totalWords = (rounds + 1) << 2;
+  memory.copy(wordsPtr, keyPtr, keyLen);
+  let roundConstant: u32 = 1;
+  let word = load<u32>(wordsPtr + ((keyWords - 1) << 2));
+  for (let i = keyWords; i < totalWords; i++) {
+    const position = i % keyWords;
+    if (position == 0) {
+      // RotWord is a right rotation here: byte 0 is the low byte of the little-endian word.
+      word = subWord(rotr<u32>(word, 8), scratchPtr) ^ roundConstant;
+      roundConstant = ((roundConstant << 1) ^ (0x1b & (0 - (roundConstant >> 7)))) & 0xff;
+    } else if (keyWords == 8 && position == 4) {
+      word = subWord(word, scratchPtr);
+    }
+    word ^= load<u32>(wordsPtr + ((i - keyWords) << 2));
+    store<u32>(wordsPtr + (i << 2), word);
+  }
+  return rounds;
+}
+
+/** SubWord of a packed little-endian word, through the circuit. */
+// @ts-ignore: decorator
+@inline
+function subWord(word: u32, scratchPtr: usize): u32 {
+  return i32x4.extract_lane(subBytesOfVector(i32x4.splat(word), scratchPtr), 0);
+}
+
+/**
+ * Key expansion of a 16-, 24- or 32-byte key into the schedule at `schedulePtr`
+ * (ctScheduleBytes(rounds) bytes): the words after the bitsliced round keys, which are then made
+ * from them. Until then, round key 0's bytes hold the planes of SubWord. Returns the number of
+ * rounds (10, 12, 14).
+ */
+export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
+  const rounds = (keyLen >> 2) + 6;
+  const wordsPtr = schedulePtr + planesBytes(rounds);
+  expandKeyWords(keyPtr, keyLen, wordsPtr, schedulePtr);
+  const zero = i8x16.splat(0);
+  for (let round: u32 = 0; round <= rounds; round++) {
+    const roundKey = v128.load(wordsPtr + (<usize>round << 4));
+    const roundKeyPtr = schedulePtr + <usize>round * CT_ROUND_KEY_BYTES;
+    for (let bit: u32 = 0; bit < 8; bit++) {
+      let plane = i8x16.ne(v128.and(roundKey, bitOfEveryByte(bit)), zero);
+      if (round > 0) plane = v128.xor(plane, sboxConstantPlane(bit));
+      v128.store(roundKeyPtr + (<usize>bit << 4), plane);
+    }
+  }
+  return rounds;
+}
+
+/**
+ * Makes lane `lane` of the bitsliced round keys at `mixedPtr` (up to 15 · 128 bytes) those of the
+ * schedule at `schedulePtr` (both of `rounds` rounds), leaving the other lanes as they are.
+ */
+export function ctSelectLaneKey(mixedPtr: usize, schedulePtr: usize, rounds: u32, lane: u32): void {
+  const laneMask = bitOfEveryByte(lane);
+  const end = planesBytes(rounds);
+  for (let offset: usize = 0; offset < end; offset += 16) {
+    const mixed = v128.load(mixedPtr + offset);
+    v128.store(mixedPtr + offset, v128.bitselect(v128.load(schedulePtr + offset), mixed, laneMask));
+  }
+}
+
+/** p + q modulo 15 for logs below 15; 16 or more when either is the log of 0 (0x40). */
+// @ts-ignore: decorator
+@inline
+function addLogs(p: v128, q: v128): v128 {
+  const sum = i8x16.add(p, q);
+  return i8x16.min_u(sum, i8x16.sub(sum, i8x16.splat(15)));
+}
+
+/**
+ * SubBytes of the 16 bytes of `x` in GF((2^4)^2): into the tower (two nibble lookups), the
+ * inverse of a·y + b as (a·Δ⁻¹)·y + (a + b)·Δ⁻¹ with Δ = λa² + ab + b², GF(16) products through
+ * logs, then back with the affine map. Every lookup is a swizzle of a table in a register.
+ */
+// @ts-ignore: decorator
+@inline
+function subBytesOne(x: v128): v128 {
+  const lowNibble = i8x16.splat(0x0f);
+  const t = v128.xor(
+    i8x16.swizzle(TOWER_IN_LOW, v128.and(x, lowNibble)),
+    i8x16.swizzle(TOWER_IN_HIGH, i8x16.shr_u(x, 4)),
+  );
+  const a = i8x16.shr_u(t, 4);
+  const b = v128.and(t, lowNibble);
+  const logA = i8x16.swizzle(LOG16, a);
+  const ab = i8x16.swizzle(EXP16, addLogs(logA, i8x16.swizzle(LOG16, b)));
+  const delta = v128.xor(v128.xor(i8x16.swizzle(LAMBDA_SQUARE, a), i8x16.swizzle(SQUARE, b)), ab);
+  const logInverse = i8x16.swizzle(LOG_INVERSE, delta);
+  const high = i8x16.swizzle(EXP16, addLogs(logA, logInverse));
+  const low = i8x16.swizzle(EXP16, addLogs(i8x16.swizzle(LOG16, v128.xor(a, b)), logInverse));
+  return v128.xor(i8x16.swizzle(TOWER_OUT_HIGH, high), i8x16.swizzle(TOWER_OUT_LOW, low));
+}
+
+/** Doubling in GF(2^8) of each byte (FIPS 197 §4.2.1, xtime). */
+// @ts-ignore: decorator
+@inline
+function xtimeBytes(t: v128): v128 {
+  return v128.xor(i8x16.add(t, t), v128.and(i8x16.lt_s(t, i8x16.splat(0)), i8x16.splat(0x1b)));
+}
+
+/** A middle round of the one-block rounds: SubBytes, ShiftRows, MixColumns, AddRoundKey. */
+// @ts-ignore: decorator
+@inline
+function middleRoundOne(s: v128, roundKeyPtr: usize): v128 {
+  const a = subBytesOne(s);
+  const rotated = shiftRowsRotate1(a);
+  const t = v128.xor(shiftRows(a), rotated);
+  return v128.xor(v128.xor(xtimeBytes(t), rotated), v128.xor(rotate2(t), v128.load(roundKeyPtr)));
+}
+
+/** One block `block` encrypted under the 16-byte round keys at `roundKeysPtr` (rounds + 1 of them). */
+// @ts-ignore: decorator
+@inline
+function encryptOne(roundKeysPtr: usize, rounds: u32, block: v128): v128 {
+  let s = v128.xor(block, v128.load(roundKeysPtr));
+  const lastKeyPtr = roundKeysPtr + (<usize>rounds << 4);
+  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) s = middleRoundOne(s, keyPtr);
+  return v128.xor(shiftRows(subBytesOne(s)), v128.load(lastKeyPtr));
+}
+
+/** The 16-byte round keys of a schedule of `rounds` rounds. */
+// @ts-ignore: decorator
+@inline
+function roundKeysOf(schedulePtr: usize, rounds: u32): usize {
+  return schedulePtr + planesBytes(rounds);
+}
+
+/**
+ * Two blocks encrypted in place, the one at `blockAPtr` under the schedule at `scheduleAPtr` and
+ * the one at `blockBPtr` under `scheduleBPtr`, their rounds interleaved: each round of one block
+ * waits on its previous round, so a second, independent block fills the wait.
+ */
+export function ctEncryptTwo(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
+  const keysA = roundKeysOf(scheduleAPtr, rounds);
+  const keysB = roundKeysOf(scheduleBPtr, rounds);
+  let a = v128.xor(v128.load(blockAPtr), v128.load(keysA));
+  let b = v128.xor(v128.load(blockBPtr), v128.load(keysB));
+  const last: usize = <usize>rounds << 4;
+  for (let offset: usize = 16; offset < last; offset += 16) {
+    a = middleRoundOne(a, keysA + offset);
+    b = middleRoundOne(b, keysB + offset);
+  }
+  v128.store(blockAPtr, v128.xor(shiftRows(subBytesOne(a)), v128.load(keysA + last)));
+  v128.store(blockBPtr, v128.xor(shiftRows(subBytesOne(b)), v128.load(keysB + last)));
+}
+
+/** The block at `blockPtr` encrypted in place under the schedule at `schedulePtr`. */
+export function ctEncryptBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
+  v128.store(blockPtr, encryptOne(roundKeysOf(schedulePtr, rounds), rounds, v128.load(blockPtr)));
+}
+
+/**
+ * CBC-MAC steps X = E(X ⊕ M_i) (RFC 4493 §2.4 step 6) over `blocks` whole blocks at `dataPtr`,
+ * X at `statePtr`, kept in a register from block to block.
+ */
+export function ctCbcMac(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
+  const roundKeysPtr = roundKeysOf(schedulePtr, rounds);
+  let x = v128.load(statePtr);
+  for (let i: usize = 0; i < blocks; i++) x = encryptOne(roundKeysPtr, rounds, v128.xor(x, v128.load(dataPtr + (i << 4))));
+  v128.store(statePtr, x);
+}

@@ -1,0 +1,45 @@
+// An AssemblyScript entry compiled by test/ct-wasm.test.ts: the block ciphers, key schedules and
+// CTR of both AES cores as exports of their own, so the test can analyse each compiled body.
+import { ctr, encryptBlock, expandKey } from '../../assembly/aes';
+import { ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctEncryptTwo, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctCtr } from '../../assembly/lanes';
+
+export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
+  return ctExpandKey(keyPtr, keyLen, schedulePtr);
+}
+
+export function ctEncrypt(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
+  ctEncryptLanes(schedulePtr, rounds, blocksPtr);
+}
+
+export function ctOneBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
+  ctEncryptBlock(schedulePtr, rounds, blockPtr);
+}
+
+export function ctTwoBlocks(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
+  ctEncryptTwo(scheduleAPtr, blockAPtr, scheduleBPtr, blockBPtr, rounds);
+}
+
+export function ctChain(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
+  ctCbcMac(schedulePtr, rounds, statePtr, dataPtr, blocks);
+}
+
+export function ctSelectLane(mixedPtr: usize, schedulePtr: usize, rounds: u32, lane: u32): void {
+  ctSelectLaneKey(mixedPtr, schedulePtr, rounds, lane);
+}
+
+export function ctCounterMode(schedulePtr: usize, rounds: u32, ivPtr: usize, dataPtr: usize, len: usize): void {
+  ctCtr(schedulePtr, rounds, ivPtr, dataPtr, len);
+}
+
+export function tableExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
+  return expandKey(keyPtr, keyLen, schedulePtr);
+}
+
+export function tableEncrypt(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
+  encryptBlock(schedulePtr, rounds, blockPtr);
+}
+
+export function tableCounterMode(schedulePtr: usize, rounds: u32, ivPtr: usize, dataPtr: usize, len: usize): void {
+  ctr(schedulePtr, rounds, ivPtr, dataPtr, len);
+}
