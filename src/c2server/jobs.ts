@@ -192,6 +192,10 @@ export class Jobs {
   private readonly lanes: number;
   /** This process's name in `jobs.owner`. */
   readonly owner = randomId().slice(0, 12);
+  /**
+   * The jobs this process runs. `resume` skips them itself: PostgreSQL's session locks are
+   * re-entrant, so the lock alone would not keep this process from running a job twice.
+   */
   private readonly running = new Map<string, Promise<void>>();
   private readonly finishedListeners = new Set<(id: string) => void>();
   /** The `lost` signal of each running job's lock: once it fires, another process may run the job. */
