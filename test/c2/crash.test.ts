@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSymmetricKey } from '../../src/c2.ts';
 import type { JobView } from '../../src/c2server/api.ts';
 import { openDatabase } from '../../src/c2server/db/database.ts';
-import { ROTATION_POINTS } from '../../src/c2server/jobs.ts';
+import { ROTATION_POINTS } from '../../src/c2server/rotation.ts';
 import { openRegistry } from '../../src/c2server/registry.ts';
 import { kekFromHex, openVault } from '../../src/c2server/vault.ts';
 import { toHex } from '../../src/utils.ts';
