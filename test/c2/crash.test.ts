@@ -1,7 +1,7 @@
 /**
  * Crash safety: the key server runs as a child process and is killed with SIGKILL (by the
- * fault-injection points of src/c2server/jobs.ts) at ten points of a rotation: after the pending
- * key is written, after a receiver's intent row, after its publish before its acknowledgement is
+ * fault points of src/c2server/faultPoints.ts) at ten points of a rotation: after the pending key
+ * is written, after a receiver's intent row, after its publish before its acknowledgement is
  * recorded, after a receiver's confirmation, between the phases (twice), after a sender's intent
  * row and after its publish, before the final commit, and after it before its events go out.
  * Each time it is started again, the rotation resumes and completes; at the end every client
