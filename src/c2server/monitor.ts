@@ -16,7 +16,7 @@ import { SHARE_PREFIX, sharedSubscription } from '../mqtt/topics.ts';
 import type { Clock } from '../protocol/clock.ts';
 import type { TopicStatsView } from './api.ts';
 import type { Database } from './db/database.ts';
-import { randomId } from './jobs.ts';
+import { randomId } from './jobModel.ts';
 
 export const MONITOR_GROUP = 'e4ts-c2';
 /** The rate's window: one minute, in one-second buckets. */

@@ -17,7 +17,7 @@ import type { Clock } from '../protocol/clock.ts';
 import type { NewRule, Page, PageRequest, RuleKind, RuleView } from './api.ts';
 import type { Database } from './db/database.ts';
 import { decodeCursor, pageLimit, pageOf } from './db/pages.ts';
-import { randomId } from './jobs.ts';
+import { randomId } from './jobModel.ts';
 
 interface RuleRow {
   id: string;

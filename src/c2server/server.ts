@@ -7,6 +7,13 @@
  *
  * On a database with no API token yet, an admin token is made and returned once (`adminToken`),
  * for the operator to keep: it is never shown again.
+ *
+ * While it runs, the server holds the database's serving lock shared, so a KEK rotation is refused
+ * (vault.ts). On PostgreSQL that lock lives on a connection that may drop: the server then stores
+ * no new key (a rotation could run meanwhile and leave it under the retired KEK) until the lock is
+ * held again, taken as soon as the connection is back. If it cannot be (a KEK rotation holds it,
+ * or has retired this server's KEK), the server stops, with an error line in its log, rather than
+ * serve with a KEK the database no longer uses: start it again with the new one.
  */
 import { dirname, join, basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +21,7 @@ import type { MqttClient } from 'mqtt';
 import { init } from '../backends/select.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../mqtt/broker.ts';
 import { openMqtt } from '../mqtt/connect.ts';
-import { E4ErrorCode, e4Error } from '../errors.ts';
+import { E4ErrorCode, e4Error, type E4Error } from '../errors.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { buildHttpApp, type HttpAppOptions } from './http/app.ts';
 import { detectSharedSubscriptions } from './monitor.ts';
@@ -56,6 +63,8 @@ export interface C2Server {
   /** The admin token made at first start (shown once); null on later starts. */
   adminToken: string | null;
   stop(): Promise<void>;
+  /** Settles if the server stopped by itself, with why: its serving lock lost for good (see the top of this file). */
+  stoppedOnItsOwn: Promise<E4Error>;
 }
 
 export const DEFAULT_DB = './e4ts-c2.db';
@@ -102,14 +111,25 @@ export async function startC2Server(options: C2ServerOptions = {}): Promise<C2Se
   const dbUrl = options.db ?? DEFAULT_DB;
   await init();
   const undo = new Undo();
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= undo.run());
+  let stoppedItself: (error: E4Error) => void = () => undefined;
+  const stoppedOnItsOwn = new Promise<E4Error>((resolve) => (stoppedItself = resolve));
   try {
     const kek = loadKek(options, dbUrl, log);
     undo.push(async () => kek.wipe());
     const db: Database = await openDatabase(dbUrl);
     undo.push(() => db.close());
-    const serving = await holdServing(db);
+    const serving = await holdServing(db, kek, {
+      onRetaken: () => log.warn('the database connection holding the serving lock was lost; it is back and the lock held again'),
+      onRefused: (e) => {
+        log.error('the serving lock was lost and cannot be held again (' + e.message + '): the key server stops');
+        stoppedItself(e);
+        void stop();
+      },
+    });
     undo.push(() => serving.release());
-    const vault = await openVault(db, kek);
+    const vault = await openVault(db, kek, serving);
 
     let embedded: EmbeddedBroker | null = null;
     let brokerUrl = options.broker;
@@ -151,16 +171,13 @@ export async function startC2Server(options: C2ServerOptions = {}): Promise<C2Se
       log.info('API and console on ' + url);
     }
 
-    let stopping: Promise<void> | null = null;
     return {
       url,
       brokerUrl,
       service,
       adminToken: bootstrap?.secret ?? null,
-      stop() {
-        stopping ??= undo.run();
-        return stopping;
-      },
+      stop,
+      stoppedOnItsOwn,
     };
   } catch (e) {
     await undo.run();

@@ -26,7 +26,7 @@
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { generateSymmetricKey } from '../c2.ts';
-import { E4ErrorCode, e4Error, isE4Error } from '../errors.ts';
+import { E4ErrorCode, e4Error, isE4Error, type E4Error } from '../errors.ts';
 import { aesSivOpen, aesSivSeal, sha3_256 } from '../primitives.ts';
 import { KEY_LEN } from '../protocol/sizes.ts';
 import { concatBytes, fromHex, isAllZero, toHex, utf8Encode, wipe } from '../utils.ts';
@@ -223,8 +223,9 @@ export interface Vault {
 /**
  * The vault of `db` under `kek`: on a fresh database the KEK is recorded and the canary sealed;
  * otherwise the canary must open, or `KekMismatch` (a wrong KEK, or one retired by a rotation).
+ * Given the server's `serving` lock, it seals nothing while the lock is not held.
  */
-export async function openVault(db: Database, kek: Kek): Promise<Vault> {
+export async function openVault(db: Database, kek: Kek, serving?: Serving): Promise<Vault> {
   await db.transaction(async (q) => {
     const known = await q.all<{ id: string; retired_at: number | null }>('SELECT id, retired_at FROM keks');
     if (known.length === 0) {
@@ -242,7 +243,14 @@ export async function openVault(db: Database, kek: Kek): Promise<Vault> {
   });
   return {
     kekId: kek.id,
-    seal: (purpose, row, key) => seal(kek, purpose, row, key),
+    seal: (purpose, row, key) => {
+      // A KEK rotation may run while the serving lock is lost: a key sealed then could be left
+      // under the retired KEK, unreadable after it.
+      if (serving !== undefined && !serving.held) {
+        throw e4Error(E4ErrorCode.DatabaseFailed, 'no key is stored while the database connection holding the serving lock is restored');
+      }
+      return seal(kek, purpose, row, key);
+    },
     open: (purpose, row, sealed, sealedUnder) => open(kek, purpose, row, sealed, sealedUnder),
   };
 }
@@ -276,16 +284,98 @@ const SEALED_TABLES: readonly { table: string; key: readonly string[]; columns: 
 /** Held shared by every running key server, exclusively by a KEK rotation. */
 export const SERVING_LOCK = 'c2:serving';
 
+/** The serving lock of a running key server, held until it stops. */
+export interface Serving {
+  /** False from the lock's loss (its connection dropped) until it is held again. */
+  readonly held: boolean;
+  release(): Promise<void>;
+}
+
+export interface ServingOptions {
+  /** The wait between tries to take the lock again while the database is unreachable (default 1 s). */
+  retryMs?: number;
+  /** The lock was lost and is held again. */
+  onRetaken?: () => void;
+  /**
+   * The lock cannot be held again: a KEK rotation holds it, or retired `kek` meanwhile. The
+   * server must stop: every key it sealed from then on would be under a KEK the database has left.
+   */
+  onRefused: (error: E4Error) => void;
+}
+
 /**
- * Marks `db` as served by this process until the lock is released (at stop); `Conflict` while a
- * KEK rotation runs on it.
+ * Marks `db` as served by this process until released (at stop); `Conflict` while a KEK rotation
+ * runs on it. A lock lost with its connection is taken again once the connection is back, and
+ * `kek` checked to be the database's still; meanwhile `held` is false and the vault seals nothing.
  */
-export async function holdServing(db: Database): Promise<Lock> {
-  const lock = await db.tryLockShared(SERVING_LOCK);
-  if (lock === null) {
+export async function holdServing(db: Database, kek: Kek, options: ServingOptions): Promise<Serving> {
+  const first = await db.tryLockShared(SERVING_LOCK);
+  if (first === null) {
     throw e4Error(E4ErrorCode.Conflict, 'a key-encryption key rotation is running on this database: start the key server once it is done');
   }
-  return lock;
+  let lock: Lock = first;
+  let held = true;
+  let released = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const refuse = (error: E4Error) => {
+    released = true;
+    options.onRefused(error);
+  };
+  const tryAgainLater = () => {
+    if (!released) retry = setTimeout(() => void retake(), options.retryMs ?? 1000).unref();
+  };
+  const retake = async (): Promise<void> => {
+    retry = undefined;
+    if (released) return;
+    let again: Lock | null;
+    try {
+      again = await db.tryLockShared(SERVING_LOCK);
+    } catch {
+      // The database is not back yet.
+      tryAgainLater();
+      return;
+    }
+    if (again === null) {
+      refuse(e4Error(E4ErrorCode.Conflict, 'a key-encryption key rotation took the database while its connection was lost'));
+      return;
+    }
+    try {
+      await checkCanary(db, kek);
+    } catch (e) {
+      await again.release().catch(() => undefined);
+      if (isE4Error(e, E4ErrorCode.KekMismatch)) refuse(e);
+      else tryAgainLater();
+      return;
+    }
+    if (released) {
+      await again.release().catch(() => undefined);
+      return;
+    }
+    lock = again;
+    held = true;
+    watch(again);
+    options.onRetaken?.();
+  };
+  const watch = (watched: Lock) =>
+    watched.lost.addEventListener(
+      'abort',
+      () => {
+        held = false;
+        void retake();
+      },
+      { once: true },
+    );
+  watch(lock);
+  return {
+    get held() {
+      return held && !released;
+    },
+    async release() {
+      released = true;
+      clearTimeout(retry);
+      await lock.release();
+    },
+  };
 }
 
 /**

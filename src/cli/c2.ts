@@ -359,7 +359,7 @@ interface ServeOptions {
   json: boolean;
 }
 
-/** Runs the key server until the signal: its addresses on stdout, and the first admin token once. */
+/** Runs the key server until the signal (or until it stops by itself, an error): its addresses on stdout, and the first admin token once. */
 async function serve(options: ServeOptions, io: CliIo): Promise<void> {
   const { startC2Server } = await import('../c2server/server.ts');
   const line = (level: string) => (message: string) => {
@@ -383,7 +383,8 @@ async function serve(options: ServeOptions, io: CliIo): Promise<void> {
     ];
     if (server.adminToken !== null) rows.push(['admin token', server.adminToken + '  (shown this once: keep it, e.g. export E4TS_C2_TOKEN=…)']);
     io.stdout.write(options.json ? JSON.stringify(ready) + '\n' : 'e4ts c2 listening on ' + url + '\n' + table(rows));
-    await untilStopped(io.signal);
+    const stoppedItself = await Promise.race([untilStopped(io.signal).then(() => null), server.stoppedOnItsOwn]);
+    if (stoppedItself !== null) throw stoppedItself;
   } finally {
     await server.stop();
   }

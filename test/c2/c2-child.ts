@@ -2,7 +2,7 @@
  * The key server as a child process, for the crash suite: `startC2Server` on E4TS_C2_TEST_DB with
  * the broker at E4TS_C2_TEST_BROKER and the KEK in E4TS_C2_KEK, HTTP on a free port. It prints
  * one JSON line once serving ({ url, adminToken }) and stops cleanly on SIGTERM; with
- * E4TS_C2_CRASH_AT set, the jobs kill it at that point (src/c2server/jobs.ts).
+ * E4TS_C2_CRASH_AT set, the jobs kill it at that point (src/c2server/faultPoints.ts).
  */
 import { startC2Server } from '../../src/c2server/server.ts';
 

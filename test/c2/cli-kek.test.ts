@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/c2server/db/database.ts';
 import { startC2Server, type C2Server } from '../../src/c2server/server.ts';
@@ -14,8 +15,9 @@ import { SERVING_LOCK } from '../../src/c2server/vault.ts';
 import { E4ErrorCode } from '../../src/errors.ts';
 import { toHex } from '../../src/utils.ts';
 import { cli, isOneCleanLine } from '../cli-helpers.ts';
-import { suiteDatabases } from './fixtures.ts';
-import { DIALECTS } from './postgres.ts';
+import { suiteDatabases, until } from './fixtures.ts';
+import { DIALECTS, postgresBin } from './postgres.ts';
+import { rejection } from './store-fixtures.ts';
 
 let dir: string;
 let files = 0;
@@ -138,5 +140,74 @@ describe.each(DIALECTS)('e4ts c2 kek rotate on $dialect', ({ dialect, skip }) =>
     expectRefused(await rotate(missing, file, (await generate()).file), /^e4ts: NotFound: no database at /);
     expect(existsSync(missing)).toBe(false);
     expect((await cli(['c2', 'kek', 'rotate', '--db', missing, '--kek-file', file])).code).toBe(2);
+  });
+});
+
+describe('a key server whose serving lock’s connection is lost (PostgreSQL)', () => {
+  const skip = postgresBin === null;
+  const dbs = suiteDatabases('postgres', skip);
+  const sharedHolders = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted";
+
+  async function served(url: string) {
+    const { file } = await generate();
+    const lines: string[] = [];
+    const logger = { info: () => undefined, warn: (m: string) => lines.push('warn: ' + m), error: (m: string) => lines.push('error: ' + m) };
+    const server = await startC2Server({ db: url, kekFile: file, http: false, logger, service: { scheduler: false } });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    return { server, file, lines, admin };
+  }
+
+  it.skipIf(skip)('takes the lock again once the connection is back: a KEK rotation is still refused', async () => {
+    const url = await dbs.create();
+    const { server, file, lines, admin } = await served(url);
+    try {
+      const [{ pid }] = (await admin.query(sharedHolders)).rows;
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await until(async () => (await admin.query(sharedHolders)).rows.some((r) => r.pid !== pid), 'the serving lock to be held again');
+      expect(lines).toEqual([expect.stringMatching(/^warn: .*serving lock.*held again/)]);
+      expectRefused(await rotate(url, file, (await generate()).file), /^e4ts: Conflict: a key server is running on this database/);
+      // It stores keys again.
+      await server.service.addTopic('plant/after-loss');
+      expect((await server.service.getTopic('plant/after-loss')).keyVersion).toBe(1);
+    } finally {
+      await server.stop();
+      await admin.end();
+    }
+  });
+
+  it.skipIf(skip)('stores no key until then, and stops if a KEK rotation took the lock meanwhile', async () => {
+    const url = await dbs.create();
+    const { server, lines, admin } = await served(url);
+    const rotation = await openDatabase(url);
+    const database = (await admin.query('SELECT current_database() AS name')).rows[0].name as string;
+    // A database's connections are let in or not from another database of the cluster.
+    const cluster = new URL(url);
+    cluster.pathname = '/postgres';
+    const gate = new pg.Client({ connectionString: cluster.href });
+    await gate.connect();
+    try {
+      // The rotation's connection is open; no new one is let in, so the server cannot take its lock again.
+      await (await rotation.tryLock('warm-up'))!.release();
+      await gate.query('ALTER DATABASE "' + database + '" ALLOW_CONNECTIONS false');
+      const [{ pid }] = (await admin.query(sharedHolders)).rows;
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      let held: Awaited<ReturnType<typeof rotation.tryLock>> = null;
+      await until(async () => (held = await rotation.tryLock(SERVING_LOCK)) !== null, 'the rotation to take the serving lock');
+      expect(await rejection(server.service.addTopic('plant/during-loss'))).toMatchObject({ code: E4ErrorCode.DatabaseFailed });
+      await gate.query('ALTER DATABASE "' + database + '" ALLOW_CONNECTIONS true');
+
+      const why = await server.stoppedOnItsOwn;
+      expect(why.code).toBe(E4ErrorCode.Conflict);
+      expect(lines).toEqual([expect.stringMatching(/^error: the serving lock was lost and cannot be held again .*: the key server stops$/)]);
+      expect((await admin.query('SELECT name FROM topics')).rows).toEqual([]);
+      await held!.release();
+    } finally {
+      await gate.query('ALTER DATABASE "' + database + '" ALLOW_CONNECTIONS true');
+      await gate.end();
+      await server.stop();
+      await rotation.close();
+      await admin.end();
+    }
   });
 });

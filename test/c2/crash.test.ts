@@ -1,7 +1,7 @@
 /**
  * Crash safety: the key server runs as a child process and is killed with SIGKILL (by the
- * fault-injection points of src/c2server/jobs.ts) at ten points of a rotation: after the pending
- * key is written, after a receiver's intent row, after its publish before its acknowledgement is
+ * fault points of src/c2server/faultPoints.ts) at ten points of a rotation: after the pending key
+ * is written, after a receiver's intent row, after its publish before its acknowledgement is
  * recorded, after a receiver's confirmation, between the phases (twice), after a sender's intent
  * row and after its publish, before the final commit, and after it before its events go out.
  * Each time it is started again, the rotation resumes and completes; at the end every client
@@ -9,17 +9,15 @@
  * every key any client ever held is one C2 recorded, one per version: a resumed job resends its
  * own key, never a different one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSymmetricKey } from '../../src/c2.ts';
 import type { JobView } from '../../src/c2server/api.ts';
 import { openDatabase } from '../../src/c2server/db/database.ts';
-import { ROTATION_POINTS } from '../../src/c2server/jobs.ts';
+import { ROTATION_POINTS } from '../../src/c2server/rotation.ts';
 import { openRegistry } from '../../src/c2server/registry.ts';
 import { kekFromHex, openVault } from '../../src/c2server/vault.ts';
 import { toHex } from '../../src/utils.ts';
-import { apiClient, SimFleet, startTestBroker, until, type SimClient, type TestBroker } from './fixtures.ts';
+import { apiClient, SimFleet, startC2Child, startTestBroker, until, type SimClient, type TestBroker } from './fixtures.ts';
 import { testDatabases, type TestDatabases } from './postgres.ts';
 
 /** Points reached once per client: killed at the third client's, mid-phase. */
@@ -36,38 +34,13 @@ afterAll(async () => {
   await broker.stop();
 });
 
-interface Child {
-  process: ChildProcess;
-  exited: Promise<NodeJS.Signals | number | null>;
-  ready: Promise<{ url: string; adminToken: string | null }>;
-}
-
-function startChild(db: string, kek: string, crashAt?: string): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/c2/c2-child.ts'], {
-    env: {
-      ...process.env,
-      E4TS_C2_TEST_DB: db,
-      E4TS_C2_TEST_BROKER: broker.url,
-      E4TS_C2_KEK: kek,
-      E4TS_C2_CRASH_AT: crashAt ?? '',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  const ready = new Promise<{ url: string; adminToken: string | null }>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
-    exited.then((how) => reject(new Error('the C2 child exited before serving: ' + String(how))));
-  });
-  return { process: child, exited, ready };
-}
-
 describe('a C2 killed during a rotation', () => {
   it('resumes and completes it from each of ten points, with the same key and nothing lost', async () => {
     const db = await dbs.create();
     const kek = toHex(generateSymmetricKey());
     const topic = 'crash/telemetry';
     const fleet = await SimFleet.create(broker.url, 2);
-    let child = startChild(db, kek);
+    let child = startC2Child(db, broker.url, kek);
     try {
       const first = await child.ready;
       const token = first.adminToken!;
@@ -107,13 +80,13 @@ describe('a C2 killed during a rotation', () => {
         // A clean stop, then a start that will crash at `point`.
         child.process.kill('SIGTERM');
         expect(await child.exited).toBe(0);
-        child = startChild(db, kek, point + (PER_CLIENT.has(point) ? '#3' : ''));
+        child = startC2Child(db, broker.url, kek, point + (PER_CLIENT.has(point) ? '#3' : ''));
         api = apiClient((await child.ready).url, token);
         // The rotation's answer may never come: the point may be reached before it is sent.
         api.post('/api/topics/' + encodeURIComponent(topic) + '/rotate').catch(() => undefined);
         expect(await child.exited).toBe('SIGKILL');
 
-        child = startChild(db, kek);
+        child = startC2Child(db, broker.url, kek);
         api = apiClient((await child.ready).url, token);
         const jobs = await api.get<{ items: JobView[] }>('/api/jobs?topic=' + encodeURIComponent(topic) + '&limit=1');
         const job = jobs.items[0];

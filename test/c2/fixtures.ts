@@ -6,6 +6,8 @@
  * and a C2 service on a database of either engine, which can be stopped and started again on
  * the same database.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll } from 'vitest';
 import { init } from '../../src/backends/select.ts';
@@ -147,12 +149,13 @@ export class TestC2 {
   service!: C2Service;
   db!: Database;
   private mqtt!: MqttClient;
-  readonly kek: Kek = kekFromBytes(generateSymmetricKey());
 
   constructor(
     readonly url: string,
     readonly brokerUrl: string,
     private readonly overrides: ServiceOverrides = {},
+    /** A new one by default; another process's, to share its database. */
+    readonly kek: Kek = kekFromBytes(generateSymmetricKey()),
   ) {}
 
   async start(overrides: ServiceOverrides = {}): Promise<C2Service> {
@@ -193,6 +196,37 @@ export class TestC2 {
   }
 }
 
+export interface C2Child {
+  process: ChildProcess;
+  /** The signal that ended it, or its exit code. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  /** Once it serves: its API's URL, and the admin token made if the database had none. */
+  ready: Promise<{ url: string; adminToken: string | null }>;
+}
+
+/**
+ * A key server in a process of its own (test/c2/c2-child.ts), on `db` and the broker at
+ * `brokerUrl` under the KEK `kek` (hex); with `crashAt`, it kills itself at that point of its jobs.
+ */
+export function startC2Child(db: string, brokerUrl: string, kek: string, crashAt?: string): C2Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/c2/c2-child.ts'], {
+    env: {
+      ...process.env,
+      E4TS_C2_TEST_DB: db,
+      E4TS_C2_TEST_BROKER: brokerUrl,
+      E4TS_C2_KEK: kek,
+      E4TS_C2_CRASH_AT: crashAt ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  const ready = new Promise<{ url: string; adminToken: string | null }>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
+    exited.then((how) => reject(new Error('the C2 child exited before serving: ' + String(how))));
+  });
+  return { process: child, exited, ready };
+}
+
 /** Registers each simulated client with C2 (its key or public key), in order. */
 export async function registerFleet(service: C2Service, clients: SimClient[]): Promise<void> {
   for (const c of clients) {
@@ -230,6 +264,22 @@ export async function inBatches<T>(items: T[], width: number, task: (item: T) =>
       while (next < items.length) await task(items[next++]);
     }),
   );
+}
+
+/** The test broker of the suite it is called in (none when skipped), stopped after it; its URL once started. */
+export function suiteBroker(skip: boolean): { readonly url: string } {
+  let broker: TestBroker | undefined;
+  beforeAll(async () => {
+    if (!skip) broker = await startTestBroker();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+  return {
+    get url() {
+      return (broker as TestBroker).url;
+    },
+  };
 }
 
 /** Fresh databases of `dialect` for the suite it is called in (none when skipped), removed after it. */

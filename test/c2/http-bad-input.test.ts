@@ -139,6 +139,7 @@ function inputCases(existing: { client: AddedClient; other: AddedClient; topic: 
     bad('a wait over a minute', 'GET', '/api/jobs/' + UNKNOWN_ID + '?wait=60001'),
     bad('events after a negative id', 'GET', '/api/events?after=-1'),
     bad('an event type with a space', 'GET', '/api/events?type=' + enc('topic rotated')),
+    bad('newest events asked with a word that is not a boolean', 'GET', '/api/events?newest=notabool'),
     { what: 'a Last-Event-ID that is not a number', method: 'GET', url: '/api/events/stream', headers: { 'last-event-id': 'abc' }, status: 400, code: 'InvalidArgument' },
     // Rules.
     bad('an unknown rule kind', 'POST', '/api/rules', { kind: 'rotateSometimes' }),

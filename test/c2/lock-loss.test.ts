@@ -5,19 +5,13 @@
  * holder.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectMqtt } from '../mqtt-helpers.ts';
-import { startTestBroker, suiteDatabases, TestC2, until, type TestBroker } from './fixtures.ts';
+import { suiteBroker, suiteDatabases, TestC2, until } from './fixtures.ts';
 import { postgresBin } from './postgres.ts';
 
 const skip = postgresBin === null;
-let broker: TestBroker;
-beforeAll(async () => {
-  if (!skip) broker = await startTestBroker();
-});
-afterAll(async () => {
-  await broker?.stop();
-});
+const broker = suiteBroker(skip);
 
 describe('a job whose lock is lost', () => {
   const dbs = suiteDatabases('postgres', skip);

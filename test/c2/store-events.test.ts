@@ -1,7 +1,7 @@
 /**
  * The event log on both engines: appended within the change's transaction and announced only
  * after it commits (a rolled-back change leaves neither a row nor an announcement), listed in
- * order in pages, after an id, by type; data carrying bytes refused; listeners isolated.
+ * order in pages, after an id, by type, or the newest page; data carrying bytes refused; listeners isolated.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,31 @@ describe.each(DIALECTS)('events on $dialect', ({ dialect, skip }) => {
     expect(failed).toEqual(made.filter((e) => e.type === 'job.failed'));
     const all = (await events.list({ limit: 1000 })).items;
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
+  });
+
+  it.skipIf(skip)('newest: the last `limit` events, oldest first, with no next page; by type and after an id too', async () => {
+    const made: EventView[] = [];
+    for (let i = 0; i < 25; i++) {
+      clock.advance(1);
+      made.push(await events.record(i % 5 === 0 ? 'rule.added' : 'rule.deleted', 'rule-' + i, { i }));
+    }
+    const start = made[0].id - 1;
+    expect(await events.list({ newest: true, limit: 10, after: start })).toEqual({ items: made.slice(15), next: null });
+    expect(await events.list({ newest: true, limit: 10 })).toEqual({ items: made.slice(15), next: null });
+    // Fewer than `limit` left: every one of them.
+    expect(await events.list({ newest: true, limit: 100, after: start })).toEqual({ items: made, next: null });
+    expect((await events.list({ newest: true, limit: 3, after: made[20].id })).items).toEqual(made.slice(22));
+    expect((await events.list({ newest: true, limit: 3, after: made[23].id })).items).toEqual(made.slice(24));
+    expect((await events.list({ newest: true, after: made[24].id })).items).toEqual([]);
+    const added = made.filter((e) => e.type === 'rule.added');
+    expect((await events.list({ newest: true, limit: 2, type: 'rule.added', after: start })).items).toEqual(added.slice(-2));
+    // Then the forward pages from the newest page's last event: the events appended since, none twice.
+    const newest = await events.list({ newest: true, limit: 5 });
+    const later = [await events.record('rule.added', 'rule-late', {}), await events.record('rule.deleted', 'rule-late', {})];
+    const after = newest.items[newest.items.length - 1].id;
+    expect(await events.list({ after, limit: 1 })).toMatchObject({ items: [later[0]], next: expect.any(String) });
+    const next = (await events.list({ after, limit: 1 })).next!;
+    expect(await events.list({ after, limit: 1, cursor: next })).toEqual({ items: [later[1]], next: null });
   });
 
   it.skipIf(skip)('property: pages of any size add up to exactly the events appended, in order', async () => {
