@@ -10,8 +10,9 @@
  *
  * Topic keys, per version, go through the states pending → current → previous → retired. A
  * rotation inserts the next version as `pending` (`insertPendingKey`), the engine sends it, and
- * `promotePendingKey` makes it current in one transaction. Versions are never reused: an
- * abandoned pending key is retired (`discardPendingKey`), and the next one takes a higher number.
+ * `promotePendingKey` makes it current in one transaction. A rotation that failed leaves its
+ * pending key for the next rotation to send again (receivers that took it keep it), so a topic
+ * has at most one pending key and versions are never reused.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { generateSymmetricKey, generateX25519KeyPair, sharedKeyForClient } from '../c2.ts';
@@ -522,12 +523,6 @@ export class Registry {
   }
 
   /** Retires an abandoned pending key (a failed rotation); its version is not used again. */
-  async discardPendingKey(name: string, version: number, q: Queryable = this.db): Promise<void> {
-    const topic = checkTopic(name);
-    const { changes } = await q.run("UPDATE topic_keys SET state = 'retired' WHERE topic = ? AND version = ? AND state = 'pending'", [topic, version]);
-    if (changes === 0) throw e4Error(E4ErrorCode.Conflict, 'this version is not the topic’s pending key');
-  }
-
   private topicView(row: TopicRow, clients: TopicView['clients']): TopicView {
     return {
       name: row.name,

@@ -220,16 +220,6 @@ describe.each(DIALECTS)('registry on $dialect', ({ dialect, skip }) => {
       await refusedUnchanged(() => s.registry.promotePendingKey(t, 2), E4ErrorCode.Conflict);
     });
 
-    it('a discarded pending key is retired and its version never reused', async () => {
-      const t = 'discard/topic';
-      await s.registry.addTopic(t);
-      const abandoned = await s.registry.insertPendingKey(t);
-      await s.registry.discardPendingKey(t, abandoned.version);
-      const next = await s.registry.insertPendingKey(t);
-      expect(next.version).toBe(abandoned.version + 1);
-      await refusedUnchanged(() => s.registry.discardPendingKey(t, abandoned.version), E4ErrorCode.Conflict);
-    });
-
     it('a topic key written in a transaction that fails is not kept', async () => {
       const e = await rejection(
         s.db.transaction(async (q) => {
