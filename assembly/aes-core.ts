@@ -6,7 +6,8 @@
  */
 
 import { encryptBlock, expandKey, scheduleBytes } from "./aes";
-import { ctEncryptBlock, ctExpandKey, ctScheduleBytes } from "./aes-ct";
+import { ctBlockRoundKeys, ctExpandKey, ctScheduleBytes } from "./aes-ct";
+import { ctEncryptBlock } from "./aes-ct-block";
 import { wipeBlockScratch, wipeCtScratch } from "./memory";
 
 let constantTime = false;
@@ -36,7 +37,7 @@ export function scheduleBytesOfCore(rounds: u32): usize {
 /** One block at `blockPtr`, in place. */
 export function encryptBlockOfCore(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
   if (constantTime) {
-    ctEncryptBlock(schedulePtr, rounds, blockPtr);
+    ctEncryptBlock(ctBlockRoundKeys(schedulePtr, rounds), rounds, blockPtr);
   } else {
     encryptBlock(schedulePtr, rounds, blockPtr);
   }

@@ -21,30 +21,16 @@
  * run under its own key (`ctSelectLaneKey` mixes schedules lane by lane), which is how CTR fills
  * the lanes with counter blocks and a batch runs the CMAC chains of eight messages side by side.
  *
- * One block (`ctEncryptBlock`, `ctCbcMac`): a CMAC chain is serial, and eight lanes for one
- * block would cost eight blocks' time, so a chain runs on a second round function over one
- * block in one v128 (byte i of the state in byte i). Its S-box inverts in the tower field
- * GF((2^4)^2) with `i8x16.swizzle` of 16-entry tables held in registers as its only lookups
- * (build/gen-aes-tower-tables.ts derives them): a swizzle permutes register lanes, it reads no
- * memory, so its index may be secret; ShiftRows and MixColumns are shuffles and byte arithmetic.
+ * One block: a CMAC chain is serial and runs on the one-block rounds of aes-ct-block.ts instead.
  *
  * Schedules (`ctExpandKey`): Nr + 1 bitsliced round keys of CT_ROUND_KEY_BYTES each, every byte
  * of a plane 0xff or 0x00 (the key bit, copied to every lane), then the Nr + 1 round keys as
- * FIPS 197 words for the one-block rounds. The key expansion runs SubWord through the circuit,
+ * aes-ct-block.ts's one-block round keys. The key expansion runs SubWord through the circuit,
  * on bytes spread into planes, so it is constant-time too.
  */
 
-import {
-  EXP16,
-  LAMBDA_SQUARE,
-  LOG16,
-  LOG_INVERSE,
-  SQUARE,
-  TOWER_IN_HIGH,
-  TOWER_IN_LOW,
-  TOWER_OUT_HIGH,
-  TOWER_OUT_LOW,
-} from "./aes-tower-tables";
+import { towerRoundKeys } from "./aes-ct-block";
+import { rotate2, shiftRows, shiftRowsRotate1 } from "./aes-shuffles";
 
 /** One bitsliced round key: eight planes of 16 bytes. */
 export const CT_ROUND_KEY_BYTES: usize = 128;
@@ -287,27 +273,6 @@ function subBytesPlanes(ptr: usize): void {
   v128.store(ptr, v128.xor(t48, t60));
 }
 
-/** Plane `a` after ShiftRows (FIPS 197 §5.1.2): byte 4c + r takes byte 4((c + r) mod 4) + r. */
-// @ts-ignore: decorator
-@inline
-function shiftRows(a: v128): v128 {
-  return i8x16.shuffle(a, a, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-}
-
-/** ShiftRows, then each column rotated up one row: byte 4c + r takes row r + 1 of ShiftRows. */
-// @ts-ignore: decorator
-@inline
-function shiftRowsRotate1(a: v128): v128 {
-  return i8x16.shuffle(a, a, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-}
-
-/** Each column rotated up two rows. */
-// @ts-ignore: decorator
-@inline
-function rotate2(a: v128): v128 {
-  return i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-}
-
 /**
  * One middle round on the planes at `statePtr`: SubBytes, then ShiftRows, MixColumns and
  * AddRoundKey with the round key at `roundKeyPtr`. With a = ShiftRows(s) and rot the column
@@ -448,8 +413,8 @@ function subWord(word: u32, scratchPtr: usize): u32 {
 /**
  * Key expansion of a 16-, 24- or 32-byte key into the schedule at `schedulePtr`
  * (ctScheduleBytes(rounds) bytes): the words after the bitsliced round keys, which are then made
- * from them. Until then, round key 0's bytes hold the planes of SubWord. Returns the number of
- * rounds (10, 12, 14).
+ * from them, and the words then become the one-block round keys (`ctBlockRoundKeys`). Until
+ * then, round key 0's bytes hold the planes of SubWord. Returns the number of rounds (10, 12, 14).
  */
 export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
   const rounds = (keyLen >> 2) + 6;
@@ -465,7 +430,15 @@ export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32
       v128.store(roundKeyPtr + (<usize>bit << 4), plane);
     }
   }
+  towerRoundKeys(wordsPtr, rounds);
   return rounds;
+}
+
+/** The round keys of aes-ct-block.ts within the schedule at `schedulePtr`. */
+// @ts-ignore: decorator
+@inline
+export function ctBlockRoundKeys(schedulePtr: usize, rounds: u32): usize {
+  return schedulePtr + planesBytes(rounds);
 }
 
 /**
@@ -479,105 +452,4 @@ export function ctSelectLaneKey(mixedPtr: usize, schedulePtr: usize, rounds: u32
     const mixed = v128.load(mixedPtr + offset);
     v128.store(mixedPtr + offset, v128.bitselect(v128.load(schedulePtr + offset), mixed, laneMask));
   }
-}
-
-/** p + q modulo 15 for logs below 15; 16 or more when either is the log of 0 (0x40). */
-// @ts-ignore: decorator
-@inline
-function addLogs(p: v128, q: v128): v128 {
-  const sum = i8x16.add(p, q);
-  return i8x16.min_u(sum, i8x16.sub(sum, i8x16.splat(15)));
-}
-
-/**
- * SubBytes of the 16 bytes of `x` in GF((2^4)^2): into the tower (two nibble lookups), the
- * inverse of a·y + b as (a·Δ⁻¹)·y + (a + b)·Δ⁻¹ with Δ = λa² + ab + b², GF(16) products through
- * logs, then back with the affine map. Every lookup is a swizzle of a table in a register.
- */
-// @ts-ignore: decorator
-@inline
-function subBytesOne(x: v128): v128 {
-  const lowNibble = i8x16.splat(0x0f);
-  const t = v128.xor(
-    i8x16.swizzle(TOWER_IN_LOW, v128.and(x, lowNibble)),
-    i8x16.swizzle(TOWER_IN_HIGH, i8x16.shr_u(x, 4)),
-  );
-  const a = i8x16.shr_u(t, 4);
-  const b = v128.and(t, lowNibble);
-  const logA = i8x16.swizzle(LOG16, a);
-  const ab = i8x16.swizzle(EXP16, addLogs(logA, i8x16.swizzle(LOG16, b)));
-  const delta = v128.xor(v128.xor(i8x16.swizzle(LAMBDA_SQUARE, a), i8x16.swizzle(SQUARE, b)), ab);
-  const logInverse = i8x16.swizzle(LOG_INVERSE, delta);
-  const high = i8x16.swizzle(EXP16, addLogs(logA, logInverse));
-  const low = i8x16.swizzle(EXP16, addLogs(i8x16.swizzle(LOG16, v128.xor(a, b)), logInverse));
-  return v128.xor(i8x16.swizzle(TOWER_OUT_HIGH, high), i8x16.swizzle(TOWER_OUT_LOW, low));
-}
-
-/** Doubling in GF(2^8) of each byte (FIPS 197 §4.2.1, xtime). */
-// @ts-ignore: decorator
-@inline
-function xtimeBytes(t: v128): v128 {
-  return v128.xor(i8x16.add(t, t), v128.and(i8x16.lt_s(t, i8x16.splat(0)), i8x16.splat(0x1b)));
-}
-
-/** A middle round of the one-block rounds: SubBytes, ShiftRows, MixColumns, AddRoundKey. */
-// @ts-ignore: decorator
-@inline
-function middleRoundOne(s: v128, roundKeyPtr: usize): v128 {
-  const a = subBytesOne(s);
-  const rotated = shiftRowsRotate1(a);
-  const t = v128.xor(shiftRows(a), rotated);
-  return v128.xor(v128.xor(xtimeBytes(t), rotated), v128.xor(rotate2(t), v128.load(roundKeyPtr)));
-}
-
-/** One block `block` encrypted under the 16-byte round keys at `roundKeysPtr` (rounds + 1 of them). */
-// @ts-ignore: decorator
-@inline
-function encryptOne(roundKeysPtr: usize, rounds: u32, block: v128): v128 {
-  let s = v128.xor(block, v128.load(roundKeysPtr));
-  const lastKeyPtr = roundKeysPtr + (<usize>rounds << 4);
-  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) s = middleRoundOne(s, keyPtr);
-  return v128.xor(shiftRows(subBytesOne(s)), v128.load(lastKeyPtr));
-}
-
-/** The 16-byte round keys of a schedule of `rounds` rounds. */
-// @ts-ignore: decorator
-@inline
-function roundKeysOf(schedulePtr: usize, rounds: u32): usize {
-  return schedulePtr + planesBytes(rounds);
-}
-
-/**
- * Two blocks encrypted in place, the one at `blockAPtr` under the schedule at `scheduleAPtr` and
- * the one at `blockBPtr` under `scheduleBPtr`, their rounds interleaved: each round of one block
- * waits on its previous round, so a second, independent block fills the wait.
- */
-export function ctEncryptTwo(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
-  const keysA = roundKeysOf(scheduleAPtr, rounds);
-  const keysB = roundKeysOf(scheduleBPtr, rounds);
-  let a = v128.xor(v128.load(blockAPtr), v128.load(keysA));
-  let b = v128.xor(v128.load(blockBPtr), v128.load(keysB));
-  const last: usize = <usize>rounds << 4;
-  for (let offset: usize = 16; offset < last; offset += 16) {
-    a = middleRoundOne(a, keysA + offset);
-    b = middleRoundOne(b, keysB + offset);
-  }
-  v128.store(blockAPtr, v128.xor(shiftRows(subBytesOne(a)), v128.load(keysA + last)));
-  v128.store(blockBPtr, v128.xor(shiftRows(subBytesOne(b)), v128.load(keysB + last)));
-}
-
-/** The block at `blockPtr` encrypted in place under the schedule at `schedulePtr`. */
-export function ctEncryptBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
-  v128.store(blockPtr, encryptOne(roundKeysOf(schedulePtr, rounds), rounds, v128.load(blockPtr)));
-}
-
-/**
- * CBC-MAC steps X = E(X ⊕ M_i) (RFC 4493 §2.4 step 6) over `blocks` whole blocks at `dataPtr`,
- * X at `statePtr`, kept in a register from block to block.
- */
-export function ctCbcMac(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
-  const roundKeysPtr = roundKeysOf(schedulePtr, rounds);
-  let x = v128.load(statePtr);
-  for (let i: usize = 0; i < blocks; i++) x = encryptOne(roundKeysPtr, rounds, v128.xor(x, v128.load(dataPtr + (i << 4))));
-  v128.store(statePtr, x);
 }

@@ -5,7 +5,8 @@
  * lanes, with the lanes' state and bookkeeping laid out here (memory.ts, CT_SCRATCH).
  */
 
-import { CT_LANES, CT_LANES_BYTES, ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctEncryptTwo } from "./aes-ct";
+import { CT_LANES, CT_LANES_BYTES, ctBlockRoundKeys, ctEncryptLanes } from "./aes-ct";
+import { ctCbcMac, ctChainBasis, ctEncryptBlock, ctKeystreamAndChain } from "./aes-ct-block";
 import { bigEndianBytes32, copy16, loadBe32, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
 import { cmacLastInput, cmacLeadingBlocks, dbl, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
 import { LANE_BLOCKS, LANE_CONTROL, LANE_CONTROL_BYTES, LANE_STATES, LANE_STATE_BYTES } from "./memory";
@@ -83,9 +84,10 @@ export function ctCmac(
   const leadingBlocks = cmacLeadingBlocks(len);
   const lastOffset = leadingBlocks << 4;
   wipe(outPtr, 16);
-  ctCbcMac(schedulePtr, rounds, outPtr, msgPtr, leadingBlocks);
+  const roundKeysPtr = ctBlockRoundKeys(schedulePtr, rounds);
+  ctCbcMac(roundKeysPtr, rounds, outPtr, msgPtr, leadingBlocks);
   cmacLastInput(subkeysPtr, msgPtr + lastOffset, len - lastOffset, lastBlockPtr);
-  ctCbcMac(schedulePtr, rounds, outPtr, lastBlockPtr, 1);
+  ctCbcMac(roundKeysPtr, rounds, outPtr, lastBlockPtr, 1);
 }
 
 /**
@@ -132,16 +134,17 @@ export function ctS2VFinish(
 ): void {
   const tailPtr = laneState(0) + LANE_TAIL;
   const tailBlocks = s2vTailBlocks(subkeysPtr, accumulatorPtr, lastPtr, lastLen, tailPtr);
-  ctCbcMac(schedulePtr, rounds, statePtr, tailPtr, tailBlocks);
+  ctCbcMac(ctBlockRoundKeys(schedulePtr, rounds), rounds, statePtr, tailPtr, tailBlocks);
 }
 
 /**
  * AES-SIV open's CTR and the CMAC chain of its plaintext fused (RFC 5297 §2.7), as the table core
  * does it: block i is decrypted while the already decrypted block i − 1 is MACed, the two on the
- * one-block rounds interleaved (ctEncryptTwo). `dataPtr[0, len)` is decrypted in place under the
- * CTR schedule with the counter at `counterPtr` (Q: only its last 32-bit word counts, and it
- * does not wrap, §2.5), and X at `statePtr` absorbs the `s2vUnchangedBlocks(len)` leading blocks
- * under the CMAC schedule. LANE_BLOCKS' first two blocks are the scratch.
+ * one-block rounds interleaved (ctKeystreamAndChain). `dataPtr[0, len)` is decrypted in place
+ * under the CTR schedule with the counter at `counterPtr` (Q: only its last 32-bit word counts,
+ * and it does not wrap, §2.5), and X at `statePtr` absorbs the `s2vUnchangedBlocks(len)` leading
+ * blocks under the CMAC schedule; X stays in the one-block rounds' basis until the last block.
+ * LANE_BLOCKS' first block is the scratch.
  */
 export function ctDecryptAndMac(
   ctrSchedulePtr: usize,
@@ -152,22 +155,22 @@ export function ctDecryptAndMac(
   len: usize,
   statePtr: usize,
 ): void {
+  const ctrKeysPtr = ctBlockRoundKeys(ctrSchedulePtr, rounds);
+  const cmacKeysPtr = ctBlockRoundKeys(cmacSchedulePtr, rounds);
   const keystreamPtr = laneBlock(0);
-  const macPtr = laneBlock(1);
   const macBlocks = s2vUnchangedBlocks(len);
   const counterWord = loadBe32(counterPtr + 12);
+  ctChainBasis(statePtr, true);
   for (let offset: usize = 0; offset < len; offset += 16) {
     const block = <u32>(offset >> 4);
     copy16(keystreamPtr, counterPtr);
     store<u32>(keystreamPtr, bigEndianBytes32(counterWord + block), 12);
     if (block >= 1 && block - 1 < <u32>macBlocks) {
-      copy16(macPtr, statePtr);
-      xor16(macPtr, dataPtr + offset - 16);
-      ctEncryptTwo(ctrSchedulePtr, keystreamPtr, cmacSchedulePtr, macPtr, rounds);
-      copy16(statePtr, macPtr);
+      ctKeystreamAndChain(ctrKeysPtr, keystreamPtr, cmacKeysPtr, statePtr, dataPtr + offset - 16, rounds);
     } else {
-      ctEncryptBlock(ctrSchedulePtr, rounds, keystreamPtr);
+      ctEncryptBlock(ctrKeysPtr, rounds, keystreamPtr);
     }
     xorBytes(dataPtr + offset, keystreamPtr, len - offset < 16 ? len - offset : 16);
   }
+  ctChainBasis(statePtr, false);
 }

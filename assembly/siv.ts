@@ -26,7 +26,8 @@ import {
 } from "./aes";
 import { usesConstantTimeAes } from "./aes-core";
 import { cmacBlocks, s2vAssociatedData, s2vFinish, s2vUnchangedBlocks } from "./cmac";
-import { ctCbcMac } from "./aes-ct";
+import { ctBlockRoundKeys } from "./aes-ct";
+import { ctCbcMac } from "./aes-ct-block";
 import { ctCtr, ctDecryptAndMac, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
 import {
   CMAC_STATE,
@@ -119,7 +120,7 @@ function ctSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
   const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
   wipe(CMAC_STATE, 16);
-  ctCbcMac(cmacSchedulePtr, rounds, CMAC_STATE, ptPtr, s2vUnchangedBlocks(ptLen));
+  ctCbcMac(ctBlockRoundKeys(cmacSchedulePtr, rounds), rounds, CMAC_STATE, ptPtr, s2vUnchangedBlocks(ptLen));
   ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ptLen, CMAC_STATE);
   copy16(tagPtr, CMAC_STATE);
   storeCtrIv(SIV_COUNTER, tagPtr);

@@ -1,15 +1,24 @@
 /**
  * Writes assembly/aes-tower-tables.ts: the 16-entry tables of the one-block constant-time AES
- * S-box of assembly/aes-ct.ts, which inverts in GF(2^8) through the tower field GF((2^4)^2) with
- * `i8x16.swizzle` as its only lookup (a register permutation, never a memory read).
+ * rounds of assembly/aes-ct-block.ts, whose only lookup is `i8x16.swizzle` (a register
+ * permutation, never a memory read).
  *
- * GF(16) = GF(2)[x]/(x^4 + x + 1); the tower is GF(16)[y]/(y^2 + y + λ), an element a·y + b kept
- * as the byte a << 4 | b. The inverse of a·y + b is (a·Δ⁻¹)·y + (a + b)·Δ⁻¹ with
- * Δ = λa² + ab + b² in GF(16) (its norm). A GF(16) product is exp(log p + log q mod 15); log 0 is
- * 0x40, which keeps every sum with it at 16 or more, where a swizzle answers 0. The AES basis maps
- * into the tower by M (a root β of the AES polynomial x^8 + x^4 + x^3 + x + 1, FIPS 197 §4.2),
- * and back by M⁻¹ merged with the S-box's affine map (§5.1.1). Every table is checked here against
- * the S-box on all 256 inputs before the file is written.
+ * GF(16) = GF(2)[x]/(x^4 + x + 1); the tower is GF(16)[y]/(y^2 + a·y + a) for the first a that
+ * makes it a field, an element i·y + k kept as the byte i << 4 | k. The one-block rounds keep
+ * their state in the tower (M maps the AES basis in: a root β of x^8 + x^4 + x^3 + x + 1,
+ * FIPS 197 §4.2), so a byte splits into i and k with a shift and a mask, and the inverse needs
+ * only GF(16) inverses (the vector-permutation AES of M. Hamburg, CHES 2009). With j = i + k,
+ * Δ = k² + a·ik + a·i² the norm, and 1/0 written ∞:
+ *
+ *   io = j + 1/(1/i + a/k) = Δ/(k + a·i),   jo = i + 1/(1/j + a/k) = Δ/(k + a·j),
+ *   1/(i·y + k) = (k + a·i + i·y)/Δ = P + (P/a + (P + Q)/a²)·y   for P = 1/io, Q = 1/jo,
+ *
+ * so the inverse, and so the S-box's linear part, is a table of io plus a table of jo. ∞ is 0x80:
+ * an XOR with a nibble keeps it at 16 or more, where a swizzle answers 0 (1/∞ = 0), and the
+ * edge cases (i, k or j zero) come out right; every table is checked here, through a model of the
+ * swizzles, against the S-box on all 256 inputs before the file is written. MixColumns needs
+ * S(x) and 2·S(x) in the tower: two pairs of output tables. The S-box's constant 0x63 is in the
+ * round keys (aes-ct.ts's header says why that holds).
  *
  * Usage: node --import tsx build/gen-aes-tower-tables.ts
  * test/ct-wasm.test.ts checks that the file in the tree is what this script writes.
@@ -32,28 +41,32 @@ function mul256(p: number, q: number): number {
   return r;
 }
 
+const rotl8 = (v: number, n: number): number => ((v << n) | (v >> (8 - n))) & 0xff;
+/** The linear part of the S-box's affine map (FIPS 197 §5.1.1). */
+const linear = (v: number): number => v ^ rotl8(v, 1) ^ rotl8(v, 2) ^ rotl8(v, 3) ^ rotl8(v, 4);
+/** Doubling in the AES field (FIPS 197 §4.2.1). */
+const xtime = (v: number): number => ((v << 1) ^ (v & 0x80 ? 0x1b : 0)) & 0xff;
+
 function aesSbox(): number[] {
   const sbox: number[] = [];
   for (let x = 0; x < 256; x++) {
     let inv = 0;
     for (let y = 1; y < 256 && x !== 0; y++) if (mul256(x, y) === 1) inv = y;
-    sbox.push(affine(inv));
+    sbox.push(linear(inv) ^ 0x63);
   }
   return sbox;
 }
 
-const rotl8 = (v: number, n: number): number => ((v << n) | (v >> (8 - n))) & 0xff;
-/** The linear part of the S-box's affine map (FIPS 197 §5.1.1). */
-const linear = (v: number): number => v ^ rotl8(v, 1) ^ rotl8(v, 2) ^ rotl8(v, 3) ^ rotl8(v, 4);
-const affine = (v: number): number => linear(v) ^ 0x63;
+const NIBBLES = [...Array(16).keys()];
+const inverse16 = (n: number): number => NIBBLES.find((m) => mul16(n, m) === 1)!;
 
-/** The first λ for which y^2 + y + λ has no root in GF(16). */
-const LAMBDA = [...Array(16).keys()].find((l) => l > 0 && ![...Array(16).keys()].some((y) => (mul16(y, y) ^ y) === l))!;
+/** The first a for which y^2 + a·y + a has no root in GF(16). */
+const A = NIBBLES.find((a) => a > 0 && !NIBBLES.some((y) => (mul16(y, y) ^ mul16(a, y) ^ a) === 0))!;
 
 function mulTower(p: number, q: number): number {
-  const [a1, b1, a2, b2] = [p >> 4, p & 15, q >> 4, q & 15];
-  const a1a2 = mul16(a1, a2);
-  return ((a1a2 ^ mul16(a1, b2) ^ mul16(a2, b1)) << 4) | (mul16(a1a2, LAMBDA) ^ mul16(b1, b2));
+  const [i1, k1, i2, k2] = [p >> 4, p & 15, q >> 4, q & 15];
+  const ii = mul16(mul16(i1, i2), A);
+  return ((ii ^ mul16(i1, k2) ^ mul16(i2, k1)) << 4) | (ii ^ mul16(k1, k2));
 }
 
 function powTower(p: number, n: number): number {
@@ -73,54 +86,63 @@ const toTower = (v: number): number => {
 const fromTower = new Array<number>(256);
 for (let v = 0; v < 256; v++) fromTower[toTower(v)] = v;
 
-const GENERATOR = 2;
-const exp16 = [...Array(15).keys()].map((i) => {
-  let r = 1;
-  for (let k = 0; k < i; k++) r = mul16(r, GENERATOR);
-  return r;
-});
-const log16 = (v: number): number => exp16.indexOf(v);
-const LOG_OF_ZERO = 0x40;
+const INFINITY = 0x80;
+const inverseOrInfinity = (n: number): number => (n === 0 ? INFINITY : inverse16(n));
+const A_INVERSE = inverse16(A);
+const A_INVERSE_SQUARED = mul16(A_INVERSE, A_INVERSE);
+/** The inverse of x as a tower byte: the part io contributes (P = 1/io). */
+const inverseFromIo = (io: number): number => {
+  const p = io === 0 ? 0 : inverse16(io);
+  return (mul16(p, A_INVERSE ^ A_INVERSE_SQUARED) << 4) | p;
+};
+/** The part jo contributes (Q = 1/jo). */
+const inverseFromJo = (jo: number): number => (jo === 0 ? 0 : mul16(inverse16(jo), A_INVERSE_SQUARED)) << 4;
+/** f of the AES byte that tower byte t stands for, back in the tower. */
+const inTower = (f: (v: number) => number) => (t: number): number => toTower(f(fromTower[t]));
 
-const nibbles = (f: (n: number) => number): number[] => [...Array(16).keys()].map(f);
+const nibbles = (f: (n: number) => number): number[] => NIBBLES.map(f);
 export const TABLES: Record<string, { doc: string; bytes: number[] }> = {
   TOWER_IN_LOW: { doc: 'M of the low nibble n', bytes: nibbles((n) => toTower(n)) },
   TOWER_IN_HIGH: { doc: 'M of the high nibble n (the byte n << 4)', bytes: nibbles((n) => toTower(n << 4)) },
-  LOG16: { doc: 'log of n in GF(16) (generator x); 0x40 for 0', bytes: nibbles((n) => (n === 0 ? LOG_OF_ZERO : log16(n))) },
-  EXP16: { doc: 'x^n in GF(16), n < 15', bytes: nibbles((n) => (n < 15 ? exp16[n] : 0)) },
-  LAMBDA_SQUARE: { doc: 'λ·n² in GF(16), λ = ' + LAMBDA, bytes: nibbles((n) => mul16(LAMBDA, mul16(n, n))) },
-  SQUARE: { doc: 'n² in GF(16)', bytes: nibbles((n) => mul16(n, n)) },
-  LOG_INVERSE: { doc: 'log of 1/n in GF(16); 0x40 for 0', bytes: nibbles((n) => (n === 0 ? LOG_OF_ZERO : (15 - log16(n)) % 15)) },
-  TOWER_OUT_HIGH: { doc: "the S-box's affine map of M⁻¹(n << 4), its constant 0x63 included", bytes: nibbles((n) => affine(fromTower[n << 4])) },
-  TOWER_OUT_LOW: { doc: "the linear part of the S-box's affine map of M⁻¹(n)", bytes: nibbles((n) => linear(fromTower[n])) },
+  TOWER_OUT_LOW: { doc: 'M⁻¹ of the low nibble n', bytes: nibbles((n) => fromTower[n]) },
+  TOWER_OUT_HIGH: { doc: 'M⁻¹ of the high nibble n', bytes: nibbles((n) => fromTower[n << 4]) },
+  INVERSE: { doc: '1/n in GF(16); ∞ (0x80) for 0', bytes: nibbles(inverseOrInfinity) },
+  A_OVER: { doc: `a/n in GF(16), a = ${A}; ∞ (0x80) for 0`, bytes: nibbles((n) => (n === 0 ? INFINITY : mul16(A, inverse16(n)))) },
+  SBOX_IO: { doc: "the S-box's linear part of the inverse's io part, in the tower", bytes: nibbles((n) => inTower(linear)(inverseFromIo(n))) },
+  SBOX_JO: { doc: "the S-box's linear part of the inverse's jo part, in the tower", bytes: nibbles((n) => inTower(linear)(inverseFromJo(n))) },
+  SBOX2_IO: { doc: 'twice SBOX_IO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)))(inverseFromIo(n))) },
+  SBOX2_JO: { doc: 'twice SBOX_JO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)))(inverseFromJo(n))) },
 };
 
-/** The S-box as aes-ct.ts computes it from the tables, on one byte. */
-function towerSbox(x: number): number {
-  const T = (name: string, i: number): number => (i < 16 ? TABLES[name].bytes[i] : 0);
-  const addLogs = (p: number, q: number): number => {
-    const s = (p + q) & 0xff;
-    return Math.min(s, (s - 15) & 0xff);
-  };
-  const t = T('TOWER_IN_LOW', x & 15) ^ T('TOWER_IN_HIGH', x >> 4);
-  const a = t >> 4;
-  const b = t & 15;
-  const logA = T('LOG16', a);
-  const delta = T('LAMBDA_SQUARE', a) ^ T('EXP16', addLogs(logA, T('LOG16', b))) ^ T('SQUARE', b);
-  const logInverse = T('LOG_INVERSE', delta);
-  const high = T('EXP16', addLogs(logA, logInverse));
-  const low = T('EXP16', addLogs(T('LOG16', a ^ b), logInverse));
-  return T('TOWER_OUT_HIGH', high) ^ T('TOWER_OUT_LOW', low);
+/** i8x16.swizzle of one byte: 0 for an index of 16 or more. */
+const swizzle = (name: string, index: number): number => (index < 16 ? TABLES[name].bytes[index] : 0);
+
+/** The S-box pair as aes-ct-block.ts computes it, on one tower byte: [S, 2·S] without 0x63. */
+export function towerSbox(t: number): [number, number] {
+  const i = t >> 4;
+  const k = t & 15;
+  const j = i ^ k;
+  const aOverK = swizzle('A_OVER', k);
+  const io = swizzle('INVERSE', swizzle('INVERSE', i) ^ aOverK) ^ j;
+  const jo = swizzle('INVERSE', swizzle('INVERSE', j) ^ aOverK) ^ i;
+  return [swizzle('SBOX_IO', io) ^ swizzle('SBOX_JO', jo), swizzle('SBOX2_IO', io) ^ swizzle('SBOX2_JO', jo)];
 }
 
 export function generate(): string {
   const sbox = aesSbox();
   for (let x = 0; x < 256; x++) {
-    if (towerSbox(x) !== sbox[x]) throw new Error('tower S-box differs from the AES S-box at ' + x);
+    const t = swizzle('TOWER_IN_LOW', x & 15) ^ swizzle('TOWER_IN_HIGH', x >> 4);
+    if (t !== toTower(x) || (swizzle('TOWER_OUT_LOW', t & 15) ^ swizzle('TOWER_OUT_HIGH', t >> 4)) !== x) {
+      throw new Error('the tower basis does not map back at ' + x);
+    }
+    const [s, s2] = towerSbox(t);
+    if (fromTower[s] !== (sbox[x] ^ 0x63) || fromTower[s2] !== xtime(sbox[x] ^ 0x63)) {
+      throw new Error('tower S-box differs from the AES S-box at ' + x);
+    }
   }
   const lines = [
     '// Generated by build/gen-aes-tower-tables.ts. Do not edit.',
-    '// The 16-entry tables of the one-block S-box of aes-ct.ts (GF((2^4)^2) inversion; see the script).',
+    '// The 16-entry tables of the one-block rounds of aes-ct-block.ts (GF((2^4)^2); see the script).',
     '',
   ];
   for (const [name, { doc, bytes }] of Object.entries(TABLES)) {

@@ -1,7 +1,8 @@
 // An AssemblyScript entry compiled by test/ct-wasm.test.ts: the block ciphers, key schedules and
 // CTR of both AES cores as exports of their own, so the test can analyse each compiled body.
 import { ctr, encryptBlock, expandKey } from '../../assembly/aes';
-import { ctCbcMac, ctEncryptBlock, ctEncryptLanes, ctEncryptTwo, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctBlockRoundKeys, ctEncryptLanes, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctCbcMac, ctEncryptBlock, ctKeystreamAndChain } from '../../assembly/aes-ct-block';
 import { ctCtr } from '../../assembly/lanes';
 
 export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
@@ -13,15 +14,15 @@ export function ctEncrypt(schedulePtr: usize, rounds: u32, blocksPtr: usize): vo
 }
 
 export function ctOneBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
-  ctEncryptBlock(schedulePtr, rounds, blockPtr);
+  ctEncryptBlock(ctBlockRoundKeys(schedulePtr, rounds), rounds, blockPtr);
 }
 
-export function ctTwoBlocks(scheduleAPtr: usize, blockAPtr: usize, scheduleBPtr: usize, blockBPtr: usize, rounds: u32): void {
-  ctEncryptTwo(scheduleAPtr, blockAPtr, scheduleBPtr, blockBPtr, rounds);
+export function ctTwoBlocks(scheduleAPtr: usize, counterPtr: usize, scheduleBPtr: usize, chainPtr: usize, messagePtr: usize, rounds: u32): void {
+  ctKeystreamAndChain(ctBlockRoundKeys(scheduleAPtr, rounds), counterPtr, ctBlockRoundKeys(scheduleBPtr, rounds), chainPtr, messagePtr, rounds);
 }
 
 export function ctChain(schedulePtr: usize, rounds: u32, statePtr: usize, dataPtr: usize, blocks: usize): void {
-  ctCbcMac(schedulePtr, rounds, statePtr, dataPtr, blocks);
+  ctCbcMac(ctBlockRoundKeys(schedulePtr, rounds), rounds, statePtr, dataPtr, blocks);
 }
 
 export function ctSelectLane(mixedPtr: usize, schedulePtr: usize, rounds: u32, lane: u32): void {
