@@ -223,8 +223,27 @@ export function compileCoreModule(): Promise<WebAssembly.Module> {
  * SIMD variant to choose.
  */
 export function compileArgon2Module(): Promise<WebAssembly.Module> {
-  argon2Compiled ??= inflate(ARGON2_WASM, 'argon2 module').then((bytes) => compile(bytes, 'argon2 module'));
+  argon2Compiled ??= inflate(ARGON2_WASM, 'argon2 module')
+    .then((bytes) => compile(bytes, 'argon2 module'))
+    .then((module) => {
+      warmUpArgon2(module);
+      return module;
+    });
   return argon2Compiled;
+}
+
+/** Lanes and KiB of the warm-up derivation: 64 compressions, on an instance dropped at once. */
+const WARM_UP_LANES = 4;
+const WARM_UP_KIB = 64;
+
+/**
+ * One derivation at a few KiB on a throwaway instance (about a millisecond): the engine starts
+ * with baseline code and optimises the compression function only once it has run, so without
+ * this the first real derivation spends its first thousands of blocks on the slow code.
+ */
+function warmUpArgon2(module: WebAssembly.Module): void {
+  const a2 = new WebAssembly.Instance(module, imports).exports as unknown as Argon2Exports;
+  check(a2.argon2(ARGON2_TYPES.argon2i, 1, WARM_UP_KIB, WARM_UP_LANES, 0, 0, 32), 'argon2 warm-up');
 }
 
 /** Both embedded modules, compiled. */
