@@ -31,9 +31,11 @@ import type { Backend } from '../src/backends/backend.ts';
 import { createNativeCurves } from '../src/backends/native-curves.ts';
 import { initNative, type NativeThresholds } from '../src/backends/native-init.ts';
 import { init } from '../src/backends/select.ts';
+import type { AesCore } from '../src/backends/wasm.ts';
 import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
 import { createPackedResults, unprotectPacked } from '../src/client/batch.ts';
 import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
+import type { PoolBackend } from '../src/pool/messages.ts';
 import { packed, publicKeyFleet, symmetricFleet, TOPICS } from './fleet.ts';
 import { HEAP_BATCH, heapBytesPerMessageInChild } from './heap.ts';
 import { poolRows } from './pool.ts';
@@ -261,8 +263,14 @@ async function main(): Promise<void> {
   // The pool against `unprotectPacked` on one core, measured in turns in the same rounds.
   console.log('\ningestion pool, 1 and 2 workers, against one core:');
   // `native` with this run's thresholds is the `auto` backend.
-  for (const [backend, name] of [['wasm', 'wasm'], ['js', 'js'], ['native', 'auto']] as const) {
-    const poolRun = await poolRows({ backend, thresholds: backend === 'native' ? thresholds : undefined, name, quick, log: console.log });
+  const poolRuns: { backend: PoolBackend; name: string; aes?: AesCore }[] = [
+    { backend: 'wasm', name: 'wasm', aes: 'table' },
+    { backend: 'wasm', name: 'wasm-ct', aes: 'ct' },
+    { backend: 'js', name: 'js' },
+    { backend: 'native', name: 'auto', aes: 'table' },
+  ];
+  for (const { backend, name, aes } of poolRuns) {
+    const poolRun = await poolRows({ backend, aes, thresholds: backend === 'native' ? thresholds : undefined, name, quick, log: console.log });
     rows.push(...poolRun.map((r) => (r.impl.endsWith(' packed') ? { ...r, impl: `${name} batch (pool's run)` } : r)));
   }
 

@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/pool.ts [--quick] [--backend wasm|js|native]`: messages/s of the
+ * `node --import tsx bench/pool.ts [--quick] [--backend wasm|js|native] [--aes ct|table]`: messages/s of the
  * ingestion pool with 1 and 2 workers against `unprotectPacked` on the main thread (one core),
  * symmetric at 64, 256, 1024 and 16384-byte payloads and public-key at 256 bytes, batches of
  * about 256 KiB already in shared memory (as a server that receives into it has them). The pool
@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { setActiveBackend } from '../src/backends/active.ts';
 import { initNative, type NativeThresholds } from '../src/backends/native-init.ts';
 import { init } from '../src/backends/select.ts';
+import type { AesCore } from '../src/backends/wasm.ts';
 import { createPackedResults, unprotectPacked, type PackedMessages } from '../src/client/batch.ts';
 import { packed, publicKeyFleet, symmetricFleet, TOPICS } from './fleet.ts';
 import type { E4Client } from '../src/client/client.ts';
@@ -34,6 +35,8 @@ export interface PoolBenchOptions {
   backend?: PoolBackend;
   /** With `native`: AES-SIV open chosen by size, on both sides. */
   thresholds?: NativeThresholds;
+  /** The WebAssembly AES core, on both sides; default the runtime's. */
+  aes?: AesCore;
   /** The name rows carry (`<name> packed`, `<name> pool ×N`); default the backend's. */
   name?: string;
   /** Shorter rounds, for a look. */
@@ -62,15 +65,16 @@ export async function poolRows(options: PoolBenchOptions = {}): Promise<Row[]> {
   const rounds = options.quick ? 3 : 7;
   const roundMs = options.quick ? 150 : 400;
   const log = options.log ?? (() => {});
-  if (backend === 'native') await initNative({ backend: 'wasm', thresholds: options.thresholds });
-  else setActiveBackend(await init({ backend }));
+  const { thresholds, aes } = options;
+  if (backend === 'native') await initNative({ backend: 'wasm', thresholds, aes });
+  else setActiveBackend(await init({ backend, aes }));
   const symmetric = symmetricWorkloads();
   const publicKey = publicKeyWorkload(backend);
   const rows: Row[] = [];
   for (const workloads of [symmetric, [publicKey]]) {
     const client = workloads[0].client;
     // Idle workers wait on their port and take no CPU from the measurement under way.
-    const pools = await Promise.all(WORKER_COUNTS.map((workers) => createIngestPool(client, { workers, backend, thresholds: options.thresholds })));
+    const pools = await Promise.all(WORKER_COUNTS.map((workers) => createIngestPool(client, { workers, backend, thresholds, aes })));
     for (const w of workloads) {
       const impls: [string, () => Promise<number>][] = [
         [name + ' packed', async () => mainThreadRound(w, roundMs)],
@@ -170,9 +174,11 @@ function rowOf(w: Workload, impl: string, rates: number[]): Row {
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--backend');
   const backend = (at < 0 ? 'wasm' : process.argv[at + 1]) as PoolBackend;
+  const aesAt = process.argv.indexOf('--aes');
+  const aes = aesAt < 0 ? undefined : (process.argv[aesAt + 1] as AesCore);
   const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
-  console.log(`backend ${backend}; load average ${load()} (1, 5, 15 min)\n`);
-  const rows = await poolRows({ backend, quick: process.argv.includes('--quick'), log: console.log });
+  console.log(`backend ${backend}${aes === undefined ? '' : ', aes ' + aes}; load average ${load()} (1, 5, 15 min)\n`);
+  const rows = await poolRows({ backend, aes, quick: process.argv.includes('--quick'), log: console.log });
   console.log(`\nload average at the end: ${load()}`);
   console.log('\ngroup              pool ×1 / 1 core   pool ×2 / 1 core   pool ×2 / pool ×1');
   for (const group of new Set(rows.map((r) => r.group))) {

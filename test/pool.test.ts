@@ -389,12 +389,31 @@ describe.each(['wasm', 'native'] as const)('a public-key ingestion pool on %s', 
   });
 });
 
+describe("the workers' AES core", () => {
+  useBackend('wasm');
+
+  it.each([
+    [{}, 'table'],
+    [{ aes: 'ct' }, 'ct'],
+    [{ aes: 'table' }, 'table'],
+    [{ backend: 'native', aes: 'ct' }, 'ct'],
+    [{ backend: 'js' }, null],
+  ] as const)('with %o runs %s, and reads as the main thread does', async (options, core) => {
+    const f = symmetricFleet(4);
+    const pool = await createIngestPool(f.client, { workers: 1, ...options });
+    expect(pool.aes).toBe(core);
+    const items = Array.from({ length: 60 }, (_, i) => symmetricItem(f, i % 13, i * 11, 1 + ((i * 89) % 700)));
+    expect(await inPool(pool, items, 'shared')).toEqual(onMainThread(f.client, items));
+    await pool.close();
+  });
+});
+
 describe('a pool that stops', () => {
   useBackend('wasm');
 
   it('refuses bad options and clients with InvalidArgument, before starting anything', async () => {
     const { client } = symmetricFleet(3);
-    const bad: unknown[] = [{ workers: 0 }, { workers: 1.5 }, { backend: 'gpu' }, { capacityBytes: 0 }, { capacityMessages: -1 }, { thresholds: { sivOpenNativeFromBytes: 1 } }];
+    const bad: unknown[] = [{ workers: 0 }, { workers: 1.5 }, { backend: 'gpu' }, { capacityBytes: 0 }, { capacityMessages: -1 }, { thresholds: { sivOpenNativeFromBytes: 1 } }, { aes: 'fast' }, { aes: 1 }, { backend: 'js', aes: 'ct' }, { backend: 'js', aes: 'table' }];
     for (const options of bad) expect(await codeOf(createIngestPool(client, options as never))).toBe(E4ErrorCode.InvalidArgument);
     expect(await codeOf(createIngestPool({} as E4Client))).toBe(E4ErrorCode.InvalidArgument);
   });

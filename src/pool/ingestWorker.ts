@@ -6,23 +6,22 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { unprotectPacked } from '../client/batch.ts';
 import { E4Client } from '../client/client.ts';
-import type { KeyMode } from '../client/mode.ts';
 import { E4ErrorCode, isE4Error } from '../errors.ts';
 import { importE4goState } from '../keys/e4goJson.ts';
 import type { TimestampWindow } from '../protocol/clock.ts';
 import type { BytesLike } from '../utils.ts';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.ts';
 import { slotViews, type SlotViews } from './slot.ts';
-import { prepareWorker } from './workerBackend.ts';
+import { prepareWorker, type PreparedWorker } from './workerBackend.ts';
 
 const port = parentPort;
 if (port !== null) await serve(port, workerData as WorkerSetup);
 
 async function serve(port: MessagePort, setup: WorkerSetup): Promise<void> {
   const post = (message: FromWorker): void => port.postMessage(message);
-  let mode: KeyMode;
+  let prepared: PreparedWorker;
   try {
-    mode = await prepareWorker(setup.backend, setup.thresholds, setup.publicKey);
+    prepared = await prepareWorker(setup.backend, setup.thresholds, setup.aes, setup.publicKey);
   } catch (e) {
     post({ type: 'startFailed', ...codeAndMessage(e) });
     port.close();
@@ -39,7 +38,7 @@ async function serve(port: MessagePort, setup: WorkerSetup): Promise<void> {
     const text = new TextDecoder().decode(json);
     json.fill(0);
     const state = importE4goState(text);
-    const next = new E4Client(mode, state, { clock, window });
+    const next = new E4Client(prepared.mode, state, { clock, window });
     if (client !== null) client.destroy();
     client = next;
   };
@@ -78,7 +77,7 @@ async function serve(port: MessagePort, setup: WorkerSetup): Promise<void> {
       port.close();
     }
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', aes: prepared.aes });
 }
 
 /** An error as it crosses to the pool: E4 errors keep their code, anything else is `Internal`. */

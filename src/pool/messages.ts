@@ -4,6 +4,7 @@
  * batch is read.
  */
 import type { NativeThresholds } from '../backends/native-init.ts';
+import type { AesCore } from '../backends/wasm.ts';
 import type { E4ErrorCode } from '../errors.ts';
 import type { TimestampWindow } from '../protocol/clock.ts';
 import type { SlotCapacity } from './slot.ts';
@@ -15,6 +16,8 @@ export type PoolBackend = 'wasm' | 'js' | 'native';
 export interface WorkerSetup {
   backend: PoolBackend;
   thresholds: NativeThresholds | undefined;
+  /** The WebAssembly AES core; undefined: the runtime's default. */
+  aes: AesCore | undefined;
   /** Whether the client is in public-key mode: its workers then prepare curves at start. */
   publicKey: boolean;
   capacity: SlotCapacity;
@@ -36,7 +39,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; aes: AesCore | null }
   | { type: 'startFailed'; code: E4ErrorCode; message: string }
   | { type: 'done'; id: number; read: number }
   | { type: 'failed'; id: number; code: E4ErrorCode; message: string };

@@ -10,6 +10,7 @@
  * answered at that moment.
  */
 import { Worker } from 'node:worker_threads';
+import type { AesCore } from '../backends/wasm.ts';
 import type { PackedMessages } from '../client/batch.ts';
 import type { BatchParts, E4Client } from '../client/client.ts';
 import { E4ErrorCode, e4Error, type E4Error } from '../errors.ts';
@@ -29,6 +30,11 @@ export interface IngestPool {
   readonly capacityBytes: number;
   /** Messages one batch may hold. */
   readonly capacityMessages: number;
+  /**
+   * The WebAssembly AES core the workers run (`aes` of the options, else the runtime's
+   * default), known once the pool has started; null with `backend: 'js'`, which has tables only.
+   */
+  readonly aes: AesCore | null;
   /** An empty batch to fill in the pool's shared memory, then `submit`. */
   batch(): IngestBatch;
   /**
@@ -75,6 +81,7 @@ class WorkerPool implements IngestPool, BatchOwner {
   readonly workers: number;
   readonly capacityBytes: number;
   readonly capacityMessages: number;
+  aes: AesCore | null = null;
   /** Settles once every worker is ready, or one failed to start. */
   readonly started: Promise<void>;
   private readonly threads: Worker[] = [];
@@ -107,6 +114,7 @@ class WorkerPool implements IngestPool, BatchOwner {
     const setup: WorkerSetup = {
       backend: settings.backend,
       thresholds: settings.thresholds,
+      aes: settings.aes,
       publicKey: parts.modeName === 'publicKey',
       capacity: settings.capacity,
     };
@@ -194,6 +202,8 @@ class WorkerPool implements IngestPool, BatchOwner {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'ready') {
+      // Every worker made the same choice from the same options in the same runtime.
+      this.aes = m.aes;
       if (++this.ready === this.threads.length) this.startedSettle.resolve();
     } else if (m.type === 'startFailed') {
       this.fail(e4Error(m.code, m.message));

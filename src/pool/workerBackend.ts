@@ -6,6 +6,7 @@
 import { initNative, type NativeThresholds } from '../backends/native-init.ts';
 import { nativeCurves } from '../backends/native-curves.ts';
 import { init } from '../backends/select.ts';
+import type { AesCore, WasmBackend } from '../backends/wasm.ts';
 import type { KeyMode } from '../client/mode.ts';
 import { publicKeyModeOn } from '../client/publicKey.ts';
 import { symmetricMode } from '../client/symmetric.ts';
@@ -13,11 +14,27 @@ import { activeCurves } from '../keys/activeCurves.ts';
 import type { CurveProvider } from '../keys/curves.ts';
 import type { PoolBackend } from './messages.ts';
 
-/** Initialises `backend` in this thread; the key mode a client of the pool's mode runs on. */
-export async function prepareWorker(backend: PoolBackend, thresholds: NativeThresholds | undefined, publicKey: boolean): Promise<KeyMode> {
-  if (backend === 'native') await initNative({ thresholds });
-  else await init({ backend });
-  return publicKey ? publicKeyModeOn(curvesFor(backend)) : symmetricMode;
+export interface PreparedWorker {
+  /** The key mode a client of the pool's mode runs on. */
+  mode: KeyMode;
+  /** The WebAssembly AES core the worker runs; null: none (the pure-JS backend's tables). */
+  aes: AesCore | null;
+}
+
+/** Initialises `backend` in this thread, with WebAssembly's AES core `aes` where it has one. */
+export async function prepareWorker(
+  backend: PoolBackend,
+  thresholds: NativeThresholds | undefined,
+  aes: AesCore | undefined,
+  publicKey: boolean,
+): Promise<PreparedWorker> {
+  // initNative builds on the same initialisation, which runs the sizes it leaves to WebAssembly.
+  const base = await init({ backend: backend === 'native' ? 'auto' : backend, aes });
+  if (backend === 'native') await initNative({ thresholds, aes });
+  return {
+    mode: publicKey ? publicKeyModeOn(curvesFor(backend)) : symmetricMode,
+    aes: (base as Partial<WasmBackend>).aes ?? null,
+  };
 }
 
 /**
