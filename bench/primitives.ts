@@ -37,26 +37,46 @@ const rows: Row[] = [];
  */
 type Task = { impl: string; fn: () => unknown; backend?: BackendChoice; aes?: AesCore; keepArgon2Memory?: boolean; perCall?: number };
 
+/**
+ * Rounds each group is measured in: every task once per round, in turn, so that a change in the
+ * machine's load over the run weighs on every task of a group alike. A task's figure is the
+ * median of its rounds; its margin of error comes from their spread.
+ */
+const ROUNDS = quick ? 1 : 5;
+
 async function measure(group: string, bytes: number, tasks: Task[], time = TIME_MS): Promise<void> {
   if (only && !group.includes(only)) return;
-  for (const task of tasks) {
-    // One Bench per task, so each backend switch happens outside the timed loop.
-    if (task.backend) await init({ backend: task.backend, aes: task.aes, keepArgon2Memory: task.keepArgon2Memory });
-    const bench = new Bench({ time, warmup: true, warmupIterations: 20, throws: true });
-    bench.add(task.impl, task.fn);
-    await bench.run();
-    const result = bench.tasks[0].result;
-    if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
-    rows.push({
-      group,
-      impl: task.impl,
-      opsPerSec: result.throughput.mean * (task.perCall ?? 1),
-      bytes,
-      rme: result.latency.rme,
-      samples: result.latency.samples?.length ?? result.latency.df + 1,
-    });
-    console.log(`${group.padEnd(24)} ${task.impl.padEnd(22)} ${Math.round(rows[rows.length - 1].opsPerSec).toLocaleString('en').padStart(12)} ops/s`);
+  const rates: number[][] = tasks.map(() => []);
+  const samples: number[] = tasks.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [t, task] of tasks.entries()) {
+      // One Bench per task, so each backend switch happens outside the timed loop.
+      if (task.backend) await init({ backend: task.backend, aes: task.aes, keepArgon2Memory: task.keepArgon2Memory });
+      // tinybench's least number of iterations (64), shared among the rounds as the time is.
+      const bench = new Bench({ time: time / ROUNDS, iterations: Math.ceil(64 / ROUNDS), warmup: round === 0, warmupIterations: 20, throws: true });
+      bench.add(task.impl, task.fn);
+      await bench.run();
+      const result = bench.tasks[0].result;
+      if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
+      rates[t].push(result.throughput.mean * (task.perCall ?? 1));
+      samples[t] += result.latency.samples?.length ?? result.latency.df + 1;
+    }
   }
+  for (const [t, task] of tasks.entries()) {
+    const sorted = [...rates[t]].sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1];
+    rows.push({ group, impl: task.impl, opsPerSec: median, bytes, rme: spreadRme(rates[t]), samples: samples[t] });
+    console.log(`${group.padEnd(24)} ${task.impl.padEnd(22)} ${Math.round(median).toLocaleString('en').padStart(12)} ops/s`);
+  }
+}
+
+/** The 95% margin of error of the mean of `values`, in percent (normal approximation; 0 for one value). */
+function spreadRme(values: number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return (196 * sd) / Math.sqrt(n) / mean;
 }
 
 async function sivBenches(): Promise<void> {
@@ -215,11 +235,10 @@ async function firstCalls(): Promise<void> {
   for (const [impl, ms] of [['e4ts (wasm)', times.e4ts], ['hash-wasm', times['hash-wasm']]] as const) {
     const sorted = [...ms].sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1];
-    const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-    const sd = Math.sqrt(ms.reduce((a, b) => a + (b - mean) ** 2, 0) / (ms.length - 1));
-    rows.push({ group: ARGON2_FIRST, impl, opsPerSec: 1000 / median, bytes: 0, rme: (196 * sd) / Math.sqrt(ms.length) / mean, samples: ms.length });
+    rows.push({ group: ARGON2_FIRST, impl, opsPerSec: 1000 / median, bytes: 0, rme: spreadRme(ms), samples: ms.length });
     console.log(`${ARGON2_FIRST.padEnd(24)} ${impl.padEnd(22)} ${median.toFixed(1).padStart(9)} ms (median of ${ms.length} processes)`);
   }
+
 }
 
 /** The issue's targets, each a ratio within this run. */
