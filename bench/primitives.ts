@@ -243,7 +243,6 @@ async function firstCalls(): Promise<void> {
     rows.push({ group: ARGON2_FIRST, impl, opsPerSec: 1000 / median, bytes: 0, rme: spreadRme(ms), samples: ms.length });
     console.log(`${ARGON2_FIRST.padEnd(24)} ${impl.padEnd(22)} ${median.toFixed(1).padStart(9)} ms (median of ${ms.length} processes)`);
   }
-
 }
 
 /** The issue's targets, each a ratio within this run. */
