@@ -134,194 +134,196 @@ function transpose(ptr: usize): void {
 }
 
 /**
- * SubBytes without its constant 0x63, in place on the eight planes at `ptr` (plane j at 16j).
- * The circuit's inputs U0..U7 are bits 7..0 and its outputs S0..S7 bits 7..0: top linear layer,
- * the shared GF(2^4) inversion (32 ANDs), bottom linear layer.
+ * The rounds of the cipher on the eight planes at `statePtr` (plane j at 16j), round key 0
+ * already added: for each round key from `keyPtr` to `lastKeyPtr`, CT_ROUND_KEY_BYTES apart,
+ * SubBytes without its constant 0x63, ShiftRows, MixColumns (not in the last round) and
+ * AddRoundKey. The planes stay in locals from the first round to the last: stored and reloaded
+ * between SubBytes and MixColumns or between rounds, they put store-to-load forwarding on the
+ * cipher's one serial path, which cost a packed batch 8% per such round trip.
+ *
+ * SubBytes is the Boyar–Peralta circuit: its inputs U0..U7 (x0..x7) are bits 7..0 and its
+ * outputs S0..S7 bits 7..0; top linear layer, the shared GF(2^4) inversion (32 ANDs), bottom
+ * linear layer. With a = ShiftRows(s) and rot the column rotation, MixColumns (FIPS 197 §5.1.3)
+ * is 2·t ⊕ rot(a) ⊕ rot²(t) for t = a ⊕ rot(a); doubling in GF(2^8) moves plane j to j + 1 and
+ * feeds plane 7 back into planes 0, 1, 3 and 4 (0x1b).
  */
-// @ts-ignore: decorator
-@inline
-function subBytesPlanes(ptr: usize): void {
-  const x0 = v128.load(ptr, 112);
-  const x1 = v128.load(ptr, 96);
-  const x2 = v128.load(ptr, 80);
-  const x3 = v128.load(ptr, 64);
-  const x4 = v128.load(ptr, 48);
-  const x5 = v128.load(ptr, 32);
-  const x6 = v128.load(ptr, 16);
-  const x7 = v128.load(ptr);
+function cipherRounds(statePtr: usize, keyPtr: usize, lastKeyPtr: usize): void {
+  let b0 = v128.load(statePtr);
+  let b1 = v128.load(statePtr, 16);
+  let b2 = v128.load(statePtr, 32);
+  let b3 = v128.load(statePtr, 48);
+  let b4 = v128.load(statePtr, 64);
+  let b5 = v128.load(statePtr, 80);
+  let b6 = v128.load(statePtr, 96);
+  let b7 = v128.load(statePtr, 112);
+  for (;;) {
+    const x0 = b7;
+    const x1 = b6;
+    const x2 = b5;
+    const x3 = b4;
+    const x4 = b3;
+    const x5 = b2;
+    const x6 = b1;
+    const x7 = b0;
 
-  const y14 = v128.xor(x3, x5);
-  const y13 = v128.xor(x0, x6);
-  const y9 = v128.xor(x0, x3);
-  const y8 = v128.xor(x0, x5);
-  const t0 = v128.xor(x1, x2);
-  const y1 = v128.xor(t0, x7);
-  const y4 = v128.xor(y1, x3);
-  const y12 = v128.xor(y13, y14);
-  const y2 = v128.xor(y1, x0);
-  const y5 = v128.xor(y1, x6);
-  const y3 = v128.xor(y5, y8);
-  const t1 = v128.xor(x4, y12);
-  const y15 = v128.xor(t1, x5);
-  const y20 = v128.xor(t1, x1);
-  const y6 = v128.xor(y15, x7);
-  const y10 = v128.xor(y15, t0);
-  const y11 = v128.xor(y20, y9);
-  const y7 = v128.xor(x7, y11);
-  const y17 = v128.xor(y10, y11);
-  const y19 = v128.xor(y10, y8);
-  const y16 = v128.xor(t0, y11);
-  const y21 = v128.xor(y13, y16);
-  const y18 = v128.xor(x0, y16);
+    const y14 = v128.xor(x3, x5);
+    const y13 = v128.xor(x0, x6);
+    const y9 = v128.xor(x0, x3);
+    const y8 = v128.xor(x0, x5);
+    const t0 = v128.xor(x1, x2);
+    const y1 = v128.xor(t0, x7);
+    const y4 = v128.xor(y1, x3);
+    const y12 = v128.xor(y13, y14);
+    const y2 = v128.xor(y1, x0);
+    const y5 = v128.xor(y1, x6);
+    const y3 = v128.xor(y5, y8);
+    const t1 = v128.xor(x4, y12);
+    const y15 = v128.xor(t1, x5);
+    const y20 = v128.xor(t1, x1);
+    const y6 = v128.xor(y15, x7);
+    const y10 = v128.xor(y15, t0);
+    const y11 = v128.xor(y20, y9);
+    const y7 = v128.xor(x7, y11);
+    const y17 = v128.xor(y10, y11);
+    const y19 = v128.xor(y10, y8);
+    const y16 = v128.xor(t0, y11);
+    const y21 = v128.xor(y13, y16);
+    const y18 = v128.xor(x0, y16);
 
-  const t2 = v128.and(y12, y15);
-  const t3 = v128.and(y3, y6);
-  const t4 = v128.xor(t3, t2);
-  const t5 = v128.and(y4, x7);
-  const t6 = v128.xor(t5, t2);
-  const t7 = v128.and(y13, y16);
-  const t8 = v128.and(y5, y1);
-  const t9 = v128.xor(t8, t7);
-  const t10 = v128.and(y2, y7);
-  const t11 = v128.xor(t10, t7);
-  const t12 = v128.and(y9, y11);
-  const t13 = v128.and(y14, y17);
-  const t14 = v128.xor(t13, t12);
-  const t15 = v128.and(y8, y10);
-  const t16 = v128.xor(t15, t12);
-  const t17 = v128.xor(t4, t14);
-  const t18 = v128.xor(t6, t16);
-  const t19 = v128.xor(t9, t14);
-  const t20 = v128.xor(t11, t16);
-  const t21 = v128.xor(t17, y20);
-  const t22 = v128.xor(t18, y19);
-  const t23 = v128.xor(t19, y21);
-  const t24 = v128.xor(t20, y18);
+    const t2 = v128.and(y12, y15);
+    const t3 = v128.and(y3, y6);
+    const t4 = v128.xor(t3, t2);
+    const t5 = v128.and(y4, x7);
+    const t6 = v128.xor(t5, t2);
+    const t7 = v128.and(y13, y16);
+    const t8 = v128.and(y5, y1);
+    const t9 = v128.xor(t8, t7);
+    const t10 = v128.and(y2, y7);
+    const t11 = v128.xor(t10, t7);
+    const t12 = v128.and(y9, y11);
+    const t13 = v128.and(y14, y17);
+    const t14 = v128.xor(t13, t12);
+    const t15 = v128.and(y8, y10);
+    const t16 = v128.xor(t15, t12);
+    const t17 = v128.xor(t4, t14);
+    const t18 = v128.xor(t6, t16);
+    const t19 = v128.xor(t9, t14);
+    const t20 = v128.xor(t11, t16);
+    const t21 = v128.xor(t17, y20);
+    const t22 = v128.xor(t18, y19);
+    const t23 = v128.xor(t19, y21);
+    const t24 = v128.xor(t20, y18);
 
-  const t25 = v128.xor(t21, t22);
-  const t26 = v128.and(t21, t23);
-  const t27 = v128.xor(t24, t26);
-  const t28 = v128.and(t25, t27);
-  const t29 = v128.xor(t28, t22);
-  const t30 = v128.xor(t23, t24);
-  const t31 = v128.xor(t22, t26);
-  const t32 = v128.and(t31, t30);
-  const t33 = v128.xor(t32, t24);
-  const t34 = v128.xor(t23, t33);
-  const t35 = v128.xor(t27, t33);
-  const t36 = v128.and(t24, t35);
-  const t37 = v128.xor(t36, t34);
-  const t38 = v128.xor(t27, t36);
-  const t39 = v128.and(t29, t38);
-  const t40 = v128.xor(t25, t39);
+    const t25 = v128.xor(t21, t22);
+    const t26 = v128.and(t21, t23);
+    const t27 = v128.xor(t24, t26);
+    const t28 = v128.and(t25, t27);
+    const t29 = v128.xor(t28, t22);
+    const t30 = v128.xor(t23, t24);
+    const t31 = v128.xor(t22, t26);
+    const t32 = v128.and(t31, t30);
+    const t33 = v128.xor(t32, t24);
+    const t34 = v128.xor(t23, t33);
+    const t35 = v128.xor(t27, t33);
+    const t36 = v128.and(t24, t35);
+    const t37 = v128.xor(t36, t34);
+    const t38 = v128.xor(t27, t36);
+    const t39 = v128.and(t29, t38);
+    const t40 = v128.xor(t25, t39);
 
-  const t41 = v128.xor(t40, t37);
-  const t42 = v128.xor(t29, t33);
-  const t43 = v128.xor(t29, t40);
-  const t44 = v128.xor(t33, t37);
-  const t45 = v128.xor(t42, t41);
-  const z0 = v128.and(t44, y15);
-  const z1 = v128.and(t37, y6);
-  const z2 = v128.and(t33, x7);
-  const z3 = v128.and(t43, y16);
-  const z4 = v128.and(t40, y1);
-  const z5 = v128.and(t29, y7);
-  const z6 = v128.and(t42, y11);
-  const z7 = v128.and(t45, y17);
-  const z8 = v128.and(t41, y10);
-  const z9 = v128.and(t44, y12);
-  const z10 = v128.and(t37, y3);
-  const z11 = v128.and(t33, y4);
-  const z12 = v128.and(t43, y13);
-  const z13 = v128.and(t40, y5);
-  const z14 = v128.and(t29, y2);
-  const z15 = v128.and(t42, y9);
-  const z16 = v128.and(t45, y14);
-  const z17 = v128.and(t41, y8);
+    const t41 = v128.xor(t40, t37);
+    const t42 = v128.xor(t29, t33);
+    const t43 = v128.xor(t29, t40);
+    const t44 = v128.xor(t33, t37);
+    const t45 = v128.xor(t42, t41);
+    const z0 = v128.and(t44, y15);
+    const z1 = v128.and(t37, y6);
+    const z2 = v128.and(t33, x7);
+    const z3 = v128.and(t43, y16);
+    const z4 = v128.and(t40, y1);
+    const z5 = v128.and(t29, y7);
+    const z6 = v128.and(t42, y11);
+    const z7 = v128.and(t45, y17);
+    const z8 = v128.and(t41, y10);
+    const z9 = v128.and(t44, y12);
+    const z10 = v128.and(t37, y3);
+    const z11 = v128.and(t33, y4);
+    const z12 = v128.and(t43, y13);
+    const z13 = v128.and(t40, y5);
+    const z14 = v128.and(t29, y2);
+    const z15 = v128.and(t42, y9);
+    const z16 = v128.and(t45, y14);
+    const z17 = v128.and(t41, y8);
 
-  const t46 = v128.xor(z15, z16);
-  const t47 = v128.xor(z10, z11);
-  const t48 = v128.xor(z5, z13);
-  const t49 = v128.xor(z9, z10);
-  const t50 = v128.xor(z2, z12);
-  const t51 = v128.xor(z2, z5);
-  const t52 = v128.xor(z7, z8);
-  const t53 = v128.xor(z0, z3);
-  const t54 = v128.xor(z6, z7);
-  const t55 = v128.xor(z16, z17);
-  const t56 = v128.xor(z12, t48);
-  const t57 = v128.xor(t50, t53);
-  const t58 = v128.xor(z4, t46);
-  const t59 = v128.xor(z3, t54);
-  const t60 = v128.xor(t46, t57);
-  const t61 = v128.xor(z14, t57);
-  const t62 = v128.xor(t52, t58);
-  const t63 = v128.xor(t49, t58);
-  const t64 = v128.xor(z4, t59);
-  const t65 = v128.xor(t61, t62);
-  const t66 = v128.xor(z1, t63);
-  const t67 = v128.xor(t64, t65);
-  const s3 = v128.xor(t53, t66);
-  // S1, S2, S6 and S7 are XNORs in the circuit: their NOT is the 0x63 the round keys carry.
-  v128.store(ptr, v128.xor(t59, t63), 112);
-  v128.store(ptr, v128.xor(t64, s3), 96);
-  v128.store(ptr, v128.xor(t55, t67), 80);
-  v128.store(ptr, s3, 64);
-  v128.store(ptr, v128.xor(t51, t66), 48);
-  v128.store(ptr, v128.xor(t47, t65), 32);
-  v128.store(ptr, v128.xor(t56, t62), 16);
-  v128.store(ptr, v128.xor(t48, t60));
-}
-
-/**
- * One middle round on the planes at `statePtr`: SubBytes, then ShiftRows, MixColumns and
- * AddRoundKey with the round key at `roundKeyPtr`. With a = ShiftRows(s) and rot the column
- * rotation, MixColumns (FIPS 197 §5.1.3) is 2·t ⊕ rot(a) ⊕ rot²(t) for t = a ⊕ rot(a); doubling
- * in GF(2^8) moves plane j to j + 1 and feeds plane 7 back into planes 0, 1, 3 and 4 (0x1b).
- */
-function middleRound(statePtr: usize, roundKeyPtr: usize): void {
-  subBytesPlanes(statePtr);
-  const s0 = v128.load(statePtr);
-  const s1 = v128.load(statePtr, 16);
-  const s2 = v128.load(statePtr, 32);
-  const s3 = v128.load(statePtr, 48);
-  const s4 = v128.load(statePtr, 64);
-  const s5 = v128.load(statePtr, 80);
-  const s6 = v128.load(statePtr, 96);
-  const s7 = v128.load(statePtr, 112);
-  const r0 = shiftRowsRotate1(s0);
-  const r1 = shiftRowsRotate1(s1);
-  const r2 = shiftRowsRotate1(s2);
-  const r3 = shiftRowsRotate1(s3);
-  const r4 = shiftRowsRotate1(s4);
-  const r5 = shiftRowsRotate1(s5);
-  const r6 = shiftRowsRotate1(s6);
-  const r7 = shiftRowsRotate1(s7);
-  const t0 = v128.xor(shiftRows(s0), r0);
-  const t1 = v128.xor(shiftRows(s1), r1);
-  const t2 = v128.xor(shiftRows(s2), r2);
-  const t3 = v128.xor(shiftRows(s3), r3);
-  const t4 = v128.xor(shiftRows(s4), r4);
-  const t5 = v128.xor(shiftRows(s5), r5);
-  const t6 = v128.xor(shiftRows(s6), r6);
-  const t7 = v128.xor(shiftRows(s7), r7);
-  const k = roundKeyPtr;
-  v128.store(statePtr, v128.xor(v128.xor(t7, r0), v128.xor(rotate2(t0), v128.load(k))));
-  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t0, t7), r1), v128.xor(rotate2(t1), v128.load(k, 16))), 16);
-  v128.store(statePtr, v128.xor(v128.xor(t1, r2), v128.xor(rotate2(t2), v128.load(k, 32))), 32);
-  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t2, t7), r3), v128.xor(rotate2(t3), v128.load(k, 48))), 48);
-  v128.store(statePtr, v128.xor(v128.xor(v128.xor(t3, t7), r4), v128.xor(rotate2(t4), v128.load(k, 64))), 64);
-  v128.store(statePtr, v128.xor(v128.xor(t4, r5), v128.xor(rotate2(t5), v128.load(k, 80))), 80);
-  v128.store(statePtr, v128.xor(v128.xor(t5, r6), v128.xor(rotate2(t6), v128.load(k, 96))), 96);
-  v128.store(statePtr, v128.xor(v128.xor(t6, r7), v128.xor(rotate2(t7), v128.load(k, 112))), 112);
-}
-
-/** The last round: SubBytes, ShiftRows, AddRoundKey (no MixColumns). */
-function lastRound(statePtr: usize, roundKeyPtr: usize): void {
-  subBytesPlanes(statePtr);
-  for (let offset: usize = 0; offset < CT_LANES_BYTES; offset += 16) {
-    const plane = shiftRows(v128.load(statePtr + offset));
-    v128.store(statePtr + offset, v128.xor(plane, v128.load(roundKeyPtr + offset)));
+    const t46 = v128.xor(z15, z16);
+    const t47 = v128.xor(z10, z11);
+    const t48 = v128.xor(z5, z13);
+    const t49 = v128.xor(z9, z10);
+    const t50 = v128.xor(z2, z12);
+    const t51 = v128.xor(z2, z5);
+    const t52 = v128.xor(z7, z8);
+    const t53 = v128.xor(z0, z3);
+    const t54 = v128.xor(z6, z7);
+    const t55 = v128.xor(z16, z17);
+    const t56 = v128.xor(z12, t48);
+    const t57 = v128.xor(t50, t53);
+    const t58 = v128.xor(z4, t46);
+    const t59 = v128.xor(z3, t54);
+    const t60 = v128.xor(t46, t57);
+    const t61 = v128.xor(z14, t57);
+    const t62 = v128.xor(t52, t58);
+    const t63 = v128.xor(t49, t58);
+    const t64 = v128.xor(z4, t59);
+    const t65 = v128.xor(t61, t62);
+    const t66 = v128.xor(z1, t63);
+    const t67 = v128.xor(t64, t65);
+    const s3 = v128.xor(t53, t66);
+    // S1, S2, S6 and S7 are XNORs in the circuit: their NOT is the 0x63 the round keys carry.
+    const p7 = v128.xor(t59, t63);
+    const p6 = v128.xor(t64, s3);
+    const p5 = v128.xor(t55, t67);
+    const p4 = s3;
+    const p3 = v128.xor(t51, t66);
+    const p2 = v128.xor(t47, t65);
+    const p1 = v128.xor(t56, t62);
+    const p0 = v128.xor(t48, t60);
+    const k = keyPtr;
+    if (k == lastKeyPtr) {
+      v128.store(statePtr, v128.xor(shiftRows(p0), v128.load(k)));
+      v128.store(statePtr, v128.xor(shiftRows(p1), v128.load(k, 16)), 16);
+      v128.store(statePtr, v128.xor(shiftRows(p2), v128.load(k, 32)), 32);
+      v128.store(statePtr, v128.xor(shiftRows(p3), v128.load(k, 48)), 48);
+      v128.store(statePtr, v128.xor(shiftRows(p4), v128.load(k, 64)), 64);
+      v128.store(statePtr, v128.xor(shiftRows(p5), v128.load(k, 80)), 80);
+      v128.store(statePtr, v128.xor(shiftRows(p6), v128.load(k, 96)), 96);
+      v128.store(statePtr, v128.xor(shiftRows(p7), v128.load(k, 112)), 112);
+      return;
+    }
+    const r0 = shiftRowsRotate1(p0);
+    const r1 = shiftRowsRotate1(p1);
+    const r2 = shiftRowsRotate1(p2);
+    const r3 = shiftRowsRotate1(p3);
+    const r4 = shiftRowsRotate1(p4);
+    const r5 = shiftRowsRotate1(p5);
+    const r6 = shiftRowsRotate1(p6);
+    const r7 = shiftRowsRotate1(p7);
+    const m0 = v128.xor(shiftRows(p0), r0);
+    const m1 = v128.xor(shiftRows(p1), r1);
+    const m2 = v128.xor(shiftRows(p2), r2);
+    const m3 = v128.xor(shiftRows(p3), r3);
+    const m4 = v128.xor(shiftRows(p4), r4);
+    const m5 = v128.xor(shiftRows(p5), r5);
+    const m6 = v128.xor(shiftRows(p6), r6);
+    const m7 = v128.xor(shiftRows(p7), r7);
+    b0 = v128.xor(v128.xor(m7, r0), v128.xor(rotate2(m0), v128.load(k)));
+    b1 = v128.xor(v128.xor(v128.xor(m0, m7), r1), v128.xor(rotate2(m1), v128.load(k, 16)));
+    b2 = v128.xor(v128.xor(m1, r2), v128.xor(rotate2(m2), v128.load(k, 32)));
+    b3 = v128.xor(v128.xor(v128.xor(m2, m7), r3), v128.xor(rotate2(m3), v128.load(k, 48)));
+    b4 = v128.xor(v128.xor(v128.xor(m3, m7), r4), v128.xor(rotate2(m4), v128.load(k, 64)));
+    b5 = v128.xor(v128.xor(m4, r5), v128.xor(rotate2(m5), v128.load(k, 80)));
+    b6 = v128.xor(v128.xor(m5, r6), v128.xor(rotate2(m6), v128.load(k, 96)));
+    b7 = v128.xor(v128.xor(m6, r7), v128.xor(rotate2(m7), v128.load(k, 112)));
+    keyPtr += CT_ROUND_KEY_BYTES;
   }
 }
 
@@ -341,18 +343,16 @@ function addRoundKey(statePtr: usize, roundKeyPtr: usize): void {
 export function ctEncryptLanes(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
   transpose(blocksPtr);
   addRoundKey(blocksPtr, schedulePtr);
-  const lastKeyPtr = schedulePtr + <usize>rounds * CT_ROUND_KEY_BYTES;
-  for (let keyPtr = schedulePtr + CT_ROUND_KEY_BYTES; keyPtr < lastKeyPtr; keyPtr += CT_ROUND_KEY_BYTES) {
-    middleRound(blocksPtr, keyPtr);
-  }
-  lastRound(blocksPtr, lastKeyPtr);
+  cipherRounds(blocksPtr, schedulePtr + CT_ROUND_KEY_BYTES, schedulePtr + <usize>rounds * CT_ROUND_KEY_BYTES);
   transpose(blocksPtr);
 }
 
 /**
- * SubWord (FIPS 197 §5.2) of each 32-bit word of `bytes`, through the circuit: each byte is
- * spread into planes whose bytes are all ones or all zeros, so every lane computes the same
- * S-box value. `scratchPtr` holds CT_LANES_BYTES of planes, secret, overwritten by the caller.
+ * SubWord (FIPS 197 §5.2) of each 32-bit word of `bytes`, whose four words are equal: each
+ * byte is spread into planes whose bytes are all ones or all zeros, so every lane computes the
+ * same S-box value, and the cipher's last round runs on them with the S-box's constant 0x63 as
+ * its round key (ShiftRows only moves bytes between columns, which are equal). `scratchPtr`
+ * holds CT_LANES_BYTES of planes, secret, overwritten by the caller.
  */
 function subBytesOfVector(bytes: v128, scratchPtr: usize): v128 {
   const zero = i8x16.splat(0);
@@ -360,14 +360,24 @@ function subBytesOfVector(bytes: v128, scratchPtr: usize): v128 {
     const plane = i8x16.ne(v128.and(bytes, bitOfEveryByte(bit)), zero);
     v128.store(scratchPtr + (<usize>bit << 4), plane);
   }
-  subBytesPlanes(scratchPtr);
-  let out = i8x16.splat(0x63);
+  cipherRounds(scratchPtr, SBOX_CONSTANT_PLANES, SBOX_CONSTANT_PLANES);
+  let out = zero;
   for (let bit: u32 = 0; bit < 8; bit++) {
     const plane = v128.load(scratchPtr + (<usize>bit << 4));
     out = v128.xor(out, v128.and(plane, bitOfEveryByte(bit)));
   }
   return out;
 }
+
+/**
+ * 0x63 in every byte of every lane, as planes (planes 0, 1, 5 and 6 all ones): the round key
+ * under which the last round is SubBytes with its constant.
+ */
+// @ts-ignore: decorator
+@lazy const SBOX_CONSTANT_PLANES = memory.data<u64>([
+  0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0, 0, 0, 0,
+  0, 0, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0, 0,
+], 16);
 
 /** The 0x63 every round key after the first carries (see the header): planes 0, 1, 5 and 6. */
 // @ts-ignore: decorator

@@ -23,9 +23,10 @@
  *                                               not secret; re-checked before each use)
  *   CT_SCRATCH        3584                      the constant-time core's lanes, below: secret,
  *                                               wiped by every operation that used it
- *   static tables     8192 + 192                AES spread T-tables (aes.ts), Keccak round
- *                                               constants (keccak.ts), placed by the compiler
- *                                               on first use
+ *   static tables     8192 + 192 + 128          AES spread T-tables (aes.ts), Keccak round
+ *                                               constants (keccak.ts), the S-box constant's
+ *                                               planes (aes-ct.ts), placed by the compiler on
+ *                                               first use
  *   ---------------- __heap_base
  *   I/O window        [ioStart(), memory end)   inputs and outputs of every operation; starts
  *                                               at __heap_base rounded up to 64 bytes
