@@ -5,8 +5,8 @@
  * last (build/gen-aes-tower-tables.ts derives the basis and the tables), where the S-box is five
  * GF(16) inversions and two output tables, each an `i8x16.swizzle` of a 16-entry table held in a
  * register: a swizzle permutes register lanes, it reads no memory, so its index may be secret.
- * ShiftRows and MixColumns are shuffles with constant lanes and XORs; MixColumns reads 2·S(x)
- * from tables of its own, since doubling is not a byte operation in the tower basis.
+ * ShiftRows and MixColumns are byte permutations (aes-shuffles.ts) and XORs; MixColumns reads
+ * 2·S(x) from tables of its own, since doubling is not a byte operation in the tower basis.
  *
  * Round keys: the Nr + 1 round keys of FIPS 197, 16 bytes each, turned into the tower basis by
  * `towerRoundKeys`; round keys 1..Nr also carry the S-box's constant 0x63 (aes-ct.ts's header

@@ -8,7 +8,7 @@
  * lanes k = 0..7 each hold one block; plane j (a v128) holds bit j of every byte of every lane:
  * bit k of byte i of plane j is bit j of byte i of lane k's block. Byte i of a plane is byte i of
  * the AES state (FIPS 197 §3.4: column i / 4, row i % 4), so ShiftRows and the row rotations of
- * MixColumns are byte permutations of each plane, one `i8x16.shuffle` with constant lanes each.
+ * MixColumns are byte permutations of each plane, one each (aes-shuffles.ts).
  * `transpose` moves eight blocks between this layout and bytes in memory; it is an involution.
  *
  * SubBytes is the Boyar–Peralta circuit (J. Boyar, R. Peralta, A depth-16 circuit for the AES

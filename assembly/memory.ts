@@ -23,10 +23,11 @@
  *                                               not secret; re-checked before each use)
  *   CT_SCRATCH        3584                      the constant-time core's lanes, below: secret,
  *                                               wiped by every operation that used it
- *   static tables     8192 + 192 + 128          AES spread T-tables (aes.ts), Keccak round
+ *   static tables     8192 + 192 + 128 + 64     AES spread T-tables (aes.ts), Keccak round
  *                                               constants (keccak.ts), the S-box constant's
- *                                               planes (aes-ct.ts), placed by the compiler on
- *                                               first use
+ *                                               planes (aes-ct.ts), the byte permutations of
+ *                                               ShiftRows and MixColumns (aes-shuffles.ts),
+ *                                               placed by the compiler on first use
  *   ---------------- __heap_base
  *   I/O window        [ioStart(), memory end)   inputs and outputs of every operation; starts
  *                                               at __heap_base rounded up to 64 bytes
