@@ -13,6 +13,7 @@ import { Bench } from 'tinybench';
 import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
 import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
 import { opsOf, writeReport, type Row, type Target } from './report.ts';
+import { callsPerSecond, sampled } from './sampling.ts';
 
 const quick = process.argv.includes('--quick');
 const TIME_MS = quick ? 200 : 1500;
@@ -26,20 +27,22 @@ const rows: Row[] = [];
 
 async function measure(group: string, tasks: { impl: string; fn: () => unknown }[]): Promise<void> {
   for (const task of tasks) {
+    const { run, calls } = await sampled(task.fn);
     const bench = new Bench({ time: TIME_MS, warmup: true, warmupIterations: 50, throws: true });
-    bench.add(task.impl, task.fn);
+    bench.add(task.impl, run);
     await bench.run();
     const result = bench.tasks[0].result;
     if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
+    const opsPerSec = callsPerSecond(bench.tasks[0], calls);
     rows.push({
       group,
       impl: task.impl,
-      opsPerSec: result.throughput.mean,
+      opsPerSec,
       bytes: 0,
       rme: result.latency.rme,
-      samples: result.latency.samples?.length ?? result.latency.df + 1,
+      samples: (result.latency.samples?.length ?? result.latency.df + 1) * calls,
     });
-    console.log(`${group.padEnd(26)} ${task.impl.padEnd(26)} ${Math.round(result.throughput.mean).toLocaleString('en').padStart(10)} ops/s`);
+    console.log(`${group.padEnd(26)} ${task.impl.padEnd(26)} ${Math.round(opsPerSec).toLocaleString('en').padStart(10)} ops/s`);
   }
 }
 

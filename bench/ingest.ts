@@ -19,7 +19,7 @@
  *                    "publicKey": { "256": msgPerSec } }
  *                Without it the ratios are to the figures of issue 6, measured on another
  *                machine: indicative only (absolute figures drift by up to 30% between machines).
- *   --quick      shorter runs, for a look (results are still written).
+ *   --quick      shorter runs and one round, for a look (results are still written).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,7 @@ import { packed, publicKeyFleet, symmetricFleet, TOPICS } from './fleet.ts';
 import { HEAP_BATCH, heapBytesPerMessageInChild } from './heap.ts';
 import { poolRows } from './pool.ts';
 import { RESULTS_DIR, opsOf, writeReport, type Row, type Target } from './report.ts';
+import { callsPerSecond, sampled } from './sampling.ts';
 
 const quick = process.argv.includes('--quick');
 const TIME_MS = quick ? 60 : 400;
@@ -97,16 +98,31 @@ const go = goFigures();
 
 const rows: Row[] = [];
 
-/** Messages/s of `run`, which reads `count` messages per call. */
+/**
+ * The backends' rows are measured in ROUNDS rounds, the backends in another order each round,
+ * and each row is the round with the median rate: the backend measured first in a process pays
+ * for the JIT warm-up of the client code all of them share, and the machine's speed drifts.
+ */
+const ROUNDS = quick ? 1 : 3;
+const roundsOf = new Map<string, Row[]>();
+
+/** Messages/s of `run`, which reads `count` messages per call, kept as one round of its row. */
 async function measure(group: string, impl: string, bytes: number, count: number, run: () => void): Promise<void> {
   const bench = new Bench({ time: TIME_MS, iterations: 5, warmupTime: 20, warmupIterations: 2, throws: true });
   bench.add(impl, run);
   await bench.run();
   const result = bench.tasks[0].result;
   if (result.state !== 'completed') throw new Error(group + ' / ' + impl + ': ' + result.state);
-  const perSec = result.throughput.mean * count;
-  rows.push({ group, impl, opsPerSec: perSec, bytes, rme: result.latency.rme, samples: result.latency.samples?.length ?? result.latency.df + 1 });
+  const perSec = callsPerSecond(bench.tasks[0], 1) * count;
+  const key = group + '\0' + impl;
+  if (!roundsOf.has(key)) roundsOf.set(key, []);
+  roundsOf.get(key)!.push({ group, impl, opsPerSec: perSec, bytes, rme: result.latency.rme, samples: result.latency.samples?.length ?? result.latency.df + 1 });
   console.log(`${group.padEnd(22)} ${impl.padEnd(40)} ${Math.round(perSec).toLocaleString('en').padStart(11)} msg/s  ${((perSec * bytes) / 1e6).toFixed(1).padStart(7)} MB/s`);
+}
+
+/** One row per measurement: its median round (rounds are odd in number). */
+function medianRounds(): Row[] {
+  return [...roundsOf.values()].map((runs) => [...runs].sort((a, b) => a.opsPerSec - b.opsPerSec)[runs.length >> 1]);
 }
 
 /** Makes `name` the active backend; returns the one whose `sivOpen` it runs. */
@@ -172,10 +188,11 @@ const SHA3_SWEEP = [32, 128, 512, 2048, 8192, 16384];
 
 /** Operations per second of `fn`, briefly. */
 async function rate(fn: () => unknown): Promise<number> {
+  const { run, calls } = await sampled(fn);
   const bench = new Bench({ time: quick ? 40 : 80, iterations: 20, warmupTime: 10, throws: true });
-  bench.add('op', fn);
+  bench.add('op', run);
   await bench.run();
-  return bench.tasks[0].result.state === 'completed' ? bench.tasks[0].result.throughput.mean : 0;
+  return callsPerSecond(bench.tasks[0], calls);
 }
 
 /**
@@ -255,11 +272,17 @@ async function main(): Promise<void> {
     native: [nativeCurves, 'node:crypto'],
     auto: [nativeCurves, 'node:crypto'],
   };
-  for (const backend of BACKENDS) {
-    await useBackend(backend);
-    await symmetricBenches(backend);
-    await publicKeyBenches(backend, ...curvesOf[backend]);
+  for (let round = 0; round < ROUNDS; round++) {
+    console.log(`\nround ${round + 1} of ${ROUNDS}:`);
+    for (let i = 0; i < BACKENDS.length; i++) {
+      const backend = BACKENDS[(i + round) % BACKENDS.length];
+      await useBackend(backend);
+      await symmetricBenches(backend);
+      await publicKeyBenches(backend, ...curvesOf[backend]);
+    }
   }
+  // In the first round's order, which is BACKENDS'.
+  rows.push(...medianRounds());
   // The pool against `unprotectPacked` on one core, measured in turns in the same rounds.
   console.log('\ningestion pool, 1 and 2 workers, against one core:');
   // `native` with this run's thresholds is the `auto` backend.

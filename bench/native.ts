@@ -14,6 +14,7 @@ import { createNativeCurves } from '../src/backends/native-curves.ts';
 import { init } from '../src/backends/select.ts';
 import { compileCurveModule, createWasmCurves } from '../src/backends/wasm-curves.ts';
 import { nobleCurves, type CurveProvider } from '../src/keys/curves.ts';
+import { callsPerSecond, sampled } from './sampling.ts';
 
 const quick = process.argv.includes('--quick');
 const TIME_MS = quick ? 200 : 1000;
@@ -21,12 +22,11 @@ const TIME_MS = quick ? 200 : 1000;
 const SIZES = [64, 256, 1024, 2048, 4096, 8192, 16384];
 
 async function opsPerSec(fn: () => unknown): Promise<number> {
+  const { run, calls } = await sampled(fn);
   const bench = new Bench({ time: TIME_MS, warmup: true, warmupIterations: 200, throws: true });
-  bench.add('task', fn);
+  bench.add('task', run);
   await bench.run();
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error('bench: ' + result.state);
-  return result.throughput.mean;
+  return callsPerSecond(bench.tasks[0], calls);
 }
 
 function fmt(n: number): string {

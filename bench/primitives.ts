@@ -23,6 +23,7 @@ import { packed, symmetricFleet, TOPICS } from './fleet.ts';
 import { miscreantSiv } from './peers/miscreant.ts';
 import { NodeCryptoSiv } from './peers/node-crypto-siv.ts';
 import { opsOf, writeReport, type Row, type Target } from './report.ts';
+import { callsPerSecond, sampled, type Sampled } from './sampling.ts';
 
 const quick = process.argv.includes('--quick');
 const onlyIndex = process.argv.indexOf('--only');
@@ -48,6 +49,7 @@ async function measure(group: string, bytes: number, tasks: Task[], time = TIME_
   if (only && !group.includes(only)) return;
   const rates: number[][] = tasks.map(() => []);
   const samples: number[] = tasks.map(() => 0);
+  const runs: Sampled[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const [t, task] of tasks.entries()) {
       // One Bench per task, so each backend switch happens outside the timed loop.
@@ -57,14 +59,15 @@ async function measure(group: string, bytes: number, tasks: Task[], time = TIME_
         // pays for a fresh backend (Argon2's instance, its 64 MiB). Round 0's warm-up covers it.
         if (round > 0) await task.fn();
       }
+      if (round === 0) runs[t] = await sampled(task.fn);
       // tinybench's least number of iterations (64), shared among the rounds as the time is.
       const bench = new Bench({ time: time / ROUNDS, iterations: Math.ceil(64 / ROUNDS), warmup: round === 0, warmupIterations: 20, throws: true });
-      bench.add(task.impl, task.fn);
+      bench.add(task.impl, runs[t].run);
       await bench.run();
       const result = bench.tasks[0].result;
       if (result.state !== 'completed') throw new Error(group + ' / ' + task.impl + ': ' + result.state);
-      rates[t].push(result.throughput.mean * (task.perCall ?? 1));
-      samples[t] += result.latency.samples?.length ?? result.latency.df + 1;
+      rates[t].push(callsPerSecond(bench.tasks[0], runs[t].calls) * (task.perCall ?? 1));
+      samples[t] += (result.latency.samples?.length ?? result.latency.df + 1) * runs[t].calls;
     }
   }
   for (const [t, task] of tasks.entries()) {
