@@ -370,21 +370,15 @@ function subBytesOfVector(bytes: v128, scratchPtr: usize): v128 {
 }
 
 /**
- * 0x63 in every byte of every lane, as planes (planes 0, 1, 5 and 6 all ones): the round key
- * under which the last round is SubBytes with its constant.
+ * 0x63 in every byte of every lane, as planes (planes 0, 1, 5 and 6 all ones): what every round
+ * key after the first carries (see the header), and so the round key under which the last round
+ * is SubBytes with its constant.
  */
 // @ts-ignore: decorator
 @lazy const SBOX_CONSTANT_PLANES = memory.data<u64>([
   0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0, 0, 0, 0,
   0, 0, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0, 0,
 ], 16);
-
-/** The 0x63 every round key after the first carries (see the header): planes 0, 1, 5 and 6. */
-// @ts-ignore: decorator
-@inline
-function sboxConstantPlane(bit: u32): v128 {
-  return (0x63 >> bit) & 1 ? i8x16.splat(-1) : i8x16.splat(0);
-}
 
 /**
  * The 4 · (Nr + 1) words of the key expansion (FIPS 197 §5.2) of a 16-, 24- or 32-byte key at
@@ -436,7 +430,7 @@ export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32
     const roundKeyPtr = schedulePtr + <usize>round * CT_ROUND_KEY_BYTES;
     for (let bit: u32 = 0; bit < 8; bit++) {
       let plane = i8x16.ne(v128.and(roundKey, bitOfEveryByte(bit)), zero);
-      if (round > 0) plane = v128.xor(plane, sboxConstantPlane(bit));
+      if (round > 0) plane = v128.xor(plane, v128.load(SBOX_CONSTANT_PLANES + (<usize>bit << 4)));
       v128.store(roundKeyPtr + (<usize>bit << 4), plane);
     }
   }
