@@ -165,6 +165,8 @@ describe('a key server whose serving lock’s connection is lost (PostgreSQL)', 
       const [{ pid }] = (await admin.query(sharedHolders)).rows;
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
       await until(async () => (await admin.query(sharedHolders)).rows.some((r) => r.pid !== pid), 'the serving lock to be held again');
+      // The server logs once its lock query has answered, which can be after PostgreSQL lists the lock.
+      await until(async () => lines.length > 0, 'the server to say the lock is held again');
       expect(lines).toEqual([expect.stringMatching(/^warn: .*serving lock.*held again/)]);
       expectRefused(await rotate(url, file, (await generate()).file), /^e4ts: Conflict: a key server is running on this database/);
       // It stores keys again.
