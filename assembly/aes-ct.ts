@@ -24,13 +24,14 @@
  * One block: a CMAC chain is serial and runs on the one-block rounds of aes-ct-block.ts instead.
  *
  * Schedules (`ctExpandKey`): Nr + 1 bitsliced round keys of CT_ROUND_KEY_BYTES each, every byte
- * of a plane 0xff or 0x00 (the key bit, copied to every lane), then the Nr + 1 round keys as
+ * of a plane 0xff or 0x00 (the key bit, copied to every lane), round key k < Nr with its bytes
+ * where round k keeps the state (ShiftRows⁻ᵏ, `cipherRounds`), then the Nr + 1 round keys as
  * aes-ct-block.ts's one-block round keys. The key expansion runs SubWord through the circuit,
  * on bytes spread into planes, so it is constant-time too.
  */
 
 import { towerRoundKeys } from "./aes-ct-block";
-import { rotate2, shiftRows, shiftRowsRotate1 } from "./aes-shuffles";
+import { rotate1InRound, rotate2InRound, shiftRowsPower } from "./aes-shuffles";
 
 /** One bitsliced round key: eight planes of 16 bytes. */
 export const CT_ROUND_KEY_BYTES: usize = 128;
@@ -134,20 +135,22 @@ function transpose(ptr: usize): void {
 }
 
 /**
- * The rounds of the cipher on the eight planes at `statePtr` (plane j at 16j), round key 0
- * already added: for each round key from `keyPtr` to `lastKeyPtr`, CT_ROUND_KEY_BYTES apart,
- * SubBytes without its constant 0x63, ShiftRows, MixColumns (not in the last round) and
- * AddRoundKey. The planes stay in locals from the first round to the last: stored and reloaded
- * between SubBytes and MixColumns or between rounds, they put store-to-load forwarding on the
- * cipher's one serial path, which cost a packed batch 8% per such round trip.
+ * The `rounds` rounds of the cipher on the eight planes at `statePtr` (plane j at 16j), round key
+ * 0 already added, round key k (1..rounds) at `keyPtr` + CT_ROUND_KEY_BYTES · (k − 1): SubBytes
+ * without its constant 0x63, MixColumns (not in the last round) and AddRoundKey, ShiftRows left
+ * out (see aes-shuffles.ts, ROUND_PERMUTATIONS: the planes after round k hold the state with its
+ * bytes moved by ShiftRows⁻ᵏ, which the last round puts back). The planes stay in locals from the
+ * first round to the last: stored and reloaded between SubBytes and MixColumns or between rounds,
+ * they put store-to-load forwarding on the cipher's one serial path, which cost a packed batch 8%
+ * per such round trip.
  *
  * SubBytes is the Boyar–Peralta circuit: its inputs U0..U7 (x0..x7) are bits 7..0 and its
  * outputs S0..S7 bits 7..0; top linear layer, the shared GF(2^4) inversion (32 ANDs), bottom
- * linear layer. With a = ShiftRows(s) and rot the column rotation, MixColumns (FIPS 197 §5.1.3)
- * is 2·t ⊕ rot(a) ⊕ rot²(t) for t = a ⊕ rot(a); doubling in GF(2^8) moves plane j to j + 1 and
- * feeds plane 7 back into planes 0, 1, 3 and 4 (0x1b).
+ * linear layer. With rot the column rotation (conjugated for round k), MixColumns (FIPS 197
+ * §5.1.3) is 2·t ⊕ rot(a) ⊕ rot²(t) for t = a ⊕ rot(a); doubling in GF(2^8) moves plane j to
+ * j + 1 and feeds plane 7 back into planes 0, 1, 3 and 4 (0x1b).
  */
-function cipherRounds(statePtr: usize, keyPtr: usize, lastKeyPtr: usize): void {
+function cipherRounds(statePtr: usize, keyPtr: usize, rounds: u32): void {
   let b0 = v128.load(statePtr);
   let b1 = v128.load(statePtr, 16);
   let b2 = v128.load(statePtr, 32);
@@ -156,7 +159,7 @@ function cipherRounds(statePtr: usize, keyPtr: usize, lastKeyPtr: usize): void {
   let b5 = v128.load(statePtr, 80);
   let b6 = v128.load(statePtr, 96);
   let b7 = v128.load(statePtr, 112);
-  for (;;) {
+  for (let round: u32 = 1; ; round++) {
     const x0 = b7;
     const x1 = b6;
     const x2 = b5;
@@ -288,41 +291,44 @@ function cipherRounds(statePtr: usize, keyPtr: usize, lastKeyPtr: usize): void {
     const p1 = v128.xor(t56, t62);
     const p0 = v128.xor(t48, t60);
     const k = keyPtr;
-    if (k == lastKeyPtr) {
-      v128.store(statePtr, v128.xor(shiftRows(p0), v128.load(k)));
-      v128.store(statePtr, v128.xor(shiftRows(p1), v128.load(k, 16)), 16);
-      v128.store(statePtr, v128.xor(shiftRows(p2), v128.load(k, 32)), 32);
-      v128.store(statePtr, v128.xor(shiftRows(p3), v128.load(k, 48)), 48);
-      v128.store(statePtr, v128.xor(shiftRows(p4), v128.load(k, 64)), 64);
-      v128.store(statePtr, v128.xor(shiftRows(p5), v128.load(k, 80)), 80);
-      v128.store(statePtr, v128.xor(shiftRows(p6), v128.load(k, 96)), 96);
-      v128.store(statePtr, v128.xor(shiftRows(p7), v128.load(k, 112)), 112);
+    if (round == rounds) {
+      const back = shiftRowsPower(round);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p0, back), v128.load(k)));
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p1, back), v128.load(k, 16)), 16);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p2, back), v128.load(k, 32)), 32);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p3, back), v128.load(k, 48)), 48);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p4, back), v128.load(k, 64)), 64);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p5, back), v128.load(k, 80)), 80);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p6, back), v128.load(k, 96)), 96);
+      v128.store(statePtr, v128.xor(i8x16.swizzle(p7, back), v128.load(k, 112)), 112);
       return;
     }
-    const r0 = shiftRowsRotate1(p0);
-    const r1 = shiftRowsRotate1(p1);
-    const r2 = shiftRowsRotate1(p2);
-    const r3 = shiftRowsRotate1(p3);
-    const r4 = shiftRowsRotate1(p4);
-    const r5 = shiftRowsRotate1(p5);
-    const r6 = shiftRowsRotate1(p6);
-    const r7 = shiftRowsRotate1(p7);
-    const m0 = v128.xor(shiftRows(p0), r0);
-    const m1 = v128.xor(shiftRows(p1), r1);
-    const m2 = v128.xor(shiftRows(p2), r2);
-    const m3 = v128.xor(shiftRows(p3), r3);
-    const m4 = v128.xor(shiftRows(p4), r4);
-    const m5 = v128.xor(shiftRows(p5), r5);
-    const m6 = v128.xor(shiftRows(p6), r6);
-    const m7 = v128.xor(shiftRows(p7), r7);
-    b0 = v128.xor(v128.xor(m7, r0), v128.xor(rotate2(m0), v128.load(k)));
-    b1 = v128.xor(v128.xor(v128.xor(m0, m7), r1), v128.xor(rotate2(m1), v128.load(k, 16)));
-    b2 = v128.xor(v128.xor(m1, r2), v128.xor(rotate2(m2), v128.load(k, 32)));
-    b3 = v128.xor(v128.xor(v128.xor(m2, m7), r3), v128.xor(rotate2(m3), v128.load(k, 48)));
-    b4 = v128.xor(v128.xor(v128.xor(m3, m7), r4), v128.xor(rotate2(m4), v128.load(k, 64)));
-    b5 = v128.xor(v128.xor(m4, r5), v128.xor(rotate2(m5), v128.load(k, 80)));
-    b6 = v128.xor(v128.xor(m5, r6), v128.xor(rotate2(m6), v128.load(k, 96)));
-    b7 = v128.xor(v128.xor(m6, r7), v128.xor(rotate2(m7), v128.load(k, 112)));
+    const rotate1 = rotate1InRound(round);
+    const rotate2 = rotate2InRound(round);
+    const r0 = i8x16.swizzle(p0, rotate1);
+    const r1 = i8x16.swizzle(p1, rotate1);
+    const r2 = i8x16.swizzle(p2, rotate1);
+    const r3 = i8x16.swizzle(p3, rotate1);
+    const r4 = i8x16.swizzle(p4, rotate1);
+    const r5 = i8x16.swizzle(p5, rotate1);
+    const r6 = i8x16.swizzle(p6, rotate1);
+    const r7 = i8x16.swizzle(p7, rotate1);
+    const m0 = v128.xor(p0, r0);
+    const m1 = v128.xor(p1, r1);
+    const m2 = v128.xor(p2, r2);
+    const m3 = v128.xor(p3, r3);
+    const m4 = v128.xor(p4, r4);
+    const m5 = v128.xor(p5, r5);
+    const m6 = v128.xor(p6, r6);
+    const m7 = v128.xor(p7, r7);
+    b0 = v128.xor(v128.xor(m7, r0), v128.xor(i8x16.swizzle(m0, rotate2), v128.load(k)));
+    b1 = v128.xor(v128.xor(v128.xor(m0, m7), r1), v128.xor(i8x16.swizzle(m1, rotate2), v128.load(k, 16)));
+    b2 = v128.xor(v128.xor(m1, r2), v128.xor(i8x16.swizzle(m2, rotate2), v128.load(k, 32)));
+    b3 = v128.xor(v128.xor(v128.xor(m2, m7), r3), v128.xor(i8x16.swizzle(m3, rotate2), v128.load(k, 48)));
+    b4 = v128.xor(v128.xor(v128.xor(m3, m7), r4), v128.xor(i8x16.swizzle(m4, rotate2), v128.load(k, 64)));
+    b5 = v128.xor(v128.xor(m4, r5), v128.xor(i8x16.swizzle(m5, rotate2), v128.load(k, 80)));
+    b6 = v128.xor(v128.xor(m5, r6), v128.xor(i8x16.swizzle(m6, rotate2), v128.load(k, 96)));
+    b7 = v128.xor(v128.xor(m6, r7), v128.xor(i8x16.swizzle(m7, rotate2), v128.load(k, 112)));
     keyPtr += CT_ROUND_KEY_BYTES;
   }
 }
@@ -343,7 +349,7 @@ function addRoundKey(statePtr: usize, roundKeyPtr: usize): void {
 export function ctEncryptLanes(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
   transpose(blocksPtr);
   addRoundKey(blocksPtr, schedulePtr);
-  cipherRounds(blocksPtr, schedulePtr + CT_ROUND_KEY_BYTES, schedulePtr + <usize>rounds * CT_ROUND_KEY_BYTES);
+  cipherRounds(blocksPtr, schedulePtr + CT_ROUND_KEY_BYTES, rounds);
   transpose(blocksPtr);
 }
 
@@ -360,7 +366,7 @@ function subBytesOfVector(bytes: v128, scratchPtr: usize): v128 {
     const plane = i8x16.ne(v128.and(bytes, bitOfEveryByte(bit)), zero);
     v128.store(scratchPtr + (<usize>bit << 4), plane);
   }
-  cipherRounds(scratchPtr, SBOX_CONSTANT_PLANES, SBOX_CONSTANT_PLANES);
+  cipherRounds(scratchPtr, SBOX_CONSTANT_PLANES, 1);
   let out = zero;
   for (let bit: u32 = 0; bit < 8; bit++) {
     const plane = v128.load(scratchPtr + (<usize>bit << 4));
@@ -426,7 +432,10 @@ export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32
   expandKeyWords(keyPtr, keyLen, wordsPtr, schedulePtr);
   const zero = i8x16.splat(0);
   for (let round: u32 = 0; round <= rounds; round++) {
-    const roundKey = v128.load(wordsPtr + (<usize>round << 4));
+    // Where the rounds keep the state (cipherRounds): bytes moved by ShiftRows⁻ʳᵒᵘⁿᵈ, except
+    // for the last round key, added once the state is back in place.
+    const placement = shiftRowsPower(round == rounds ? 0 : 4 - (round & 3));
+    const roundKey = i8x16.swizzle(v128.load(wordsPtr + (<usize>round << 4)), placement);
     const roundKeyPtr = schedulePtr + <usize>round * CT_ROUND_KEY_BYTES;
     for (let bit: u32 = 0; bit < 8; bit++) {
       let plane = i8x16.ne(v128.and(roundKey, bitOfEveryByte(bit)), zero);
