@@ -5,17 +5,19 @@
  * last (build/gen-aes-tower-tables.ts derives the basis and the tables), where the S-box is five
  * GF(16) inversions and two output tables, each an `i8x16.swizzle` of a 16-entry table held in a
  * register: a swizzle permutes register lanes, it reads no memory, so its index may be secret.
- * ShiftRows and MixColumns are byte permutations (aes-shuffles.ts) and XORs; MixColumns reads
- * 2·S(x) from tables of its own, since doubling is not a byte operation in the tower basis.
+ * MixColumns is byte permutations (aes-shuffles.ts, which also says how ShiftRows is left out of
+ * the rounds) and XORs; it reads 2·S(x) from tables of its own, since doubling is not a byte
+ * operation in the tower basis.
  *
  * Round keys: the Nr + 1 round keys of FIPS 197, 16 bytes each, turned into the tower basis by
  * `towerRoundKeys`; round keys 1..Nr also carry the S-box's constant 0x63 (aes-ct.ts's header
- * says why that holds), so the tables leave it out. `roundKeysPtr` below is such a schedule.
+ * says why that holds), so the tables leave it out, and round keys 1..Nr − 1 sit where the
+ * rounds keep the state. `roundKeysPtr` below is such a schedule.
  * A CBC-MAC chain value stays in the tower between blocks (`ctCbcMac`, `ctKeystreamAndChain`):
  * each message block moves into the tower beside the chain, not on its path.
  */
 
-import { rotate1, shiftRows, shiftRowsRotate1, shiftRowsRotate3 } from "./aes-shuffles";
+import { rotate1InRound, rotate3InRound, roundKeyPlacement, shiftRowsPower } from "./aes-shuffles";
 import {
   A_OVER,
   INVERSE,
@@ -29,18 +31,43 @@ import {
   TOWER_OUT_LOW,
 } from "./aes-tower-tables";
 
+/**
+ * SBOX2_IO and SBOX2_JO in memory: held in registers with the other tables, they are two tables
+ * too many for V8's sixteen, which rebuilds both from immediates in every round of a CBC-MAC
+ * chain (four instructions each) where a load is one: 66 instructions a round instead of 72.
+ */
+// @ts-ignore: decorator
+@lazy const DOUBLING_TABLES = memory.data<v128>([SBOX2_IO, SBOX2_JO], 16);
+
+/** The low nibble of each byte. */
+// @ts-ignore: decorator
+@inline
+function lowNibbles(v: v128): v128 {
+  return v128.and(v, i8x16.splat(0x0f));
+}
+
+/**
+ * The high nibble of each byte. Not `i8x16.shr_u`, which V8 lowers to a 16-bit shift and a mask
+ * it rebuilds from an immediate at every use: this mask is lowNibbles' one, held in a register.
+ */
+// @ts-ignore: decorator
+@inline
+function highNibbles(v: v128): v128 {
+  return lowNibbles(i16x8.shr_u(v, 4));
+}
+
 /** The 16 bytes of an AES-basis value in the tower basis. */
 // @ts-ignore: decorator
 @inline
 function toTower(v: v128): v128 {
-  return v128.xor(i8x16.swizzle(TOWER_IN_LOW, v128.and(v, i8x16.splat(0x0f))), i8x16.swizzle(TOWER_IN_HIGH, i8x16.shr_u(v, 4)));
+  return v128.xor(i8x16.swizzle(TOWER_IN_LOW, lowNibbles(v)), i8x16.swizzle(TOWER_IN_HIGH, highNibbles(v)));
 }
 
 /** The 16 bytes of a tower-basis value in the AES basis. */
 // @ts-ignore: decorator
 @inline
 function fromTower(t: v128): v128 {
-  return v128.xor(i8x16.swizzle(TOWER_OUT_LOW, v128.and(t, i8x16.splat(0x0f))), i8x16.swizzle(TOWER_OUT_HIGH, i8x16.shr_u(t, 4)));
+  return v128.xor(i8x16.swizzle(TOWER_OUT_LOW, lowNibbles(t)), i8x16.swizzle(TOWER_OUT_HIGH, highNibbles(t)));
 }
 
 /**
@@ -54,25 +81,27 @@ function inverseIo(i: v128, j: v128, aOverK: v128): v128 {
 }
 
 /**
- * One round in the tower: SubBytes, ShiftRows, MixColumns unless `last`, AddRoundKey. Inlined
- * with a constant `last`, so each call site keeps only its own branch.
+ * Round `round` in the tower: SubBytes, MixColumns unless `last`, AddRoundKey, with ShiftRows
+ * left out as aes-shuffles.ts says (the last round puts the state back). Inlined with a constant
+ * `last`, so each call site keeps only its own branch.
  */
 // @ts-ignore: decorator
 @inline
-function round(s: v128, roundKeyPtr: usize, last: bool): v128 {
-  const i = i8x16.shr_u(s, 4);
-  const k = v128.and(s, i8x16.splat(0x0f));
+function round(s: v128, roundKeyPtr: usize, round: u32, last: bool): v128 {
+  const i = highNibbles(s);
+  const k = lowNibbles(s);
   const j = v128.xor(i, k);
   const aOverK = i8x16.swizzle(A_OVER, k);
   const io = inverseIo(i, j, aOverK);
   const jo = inverseIo(j, i, aOverK);
   const a = v128.xor(i8x16.swizzle(SBOX_IO, io), i8x16.swizzle(SBOX_JO, jo));
-  if (last) return v128.xor(shiftRows(a), v128.load(roundKeyPtr));
-  const twiceA = v128.xor(i8x16.swizzle(SBOX2_IO, io), i8x16.swizzle(SBOX2_JO, jo));
-  // With b = ShiftRows(S) and rot the column rotation, MixColumns is 2b ⊕ 3·rot b ⊕ rot² b ⊕ rot³ b
-  // = u ⊕ rot u ⊕ rot³ b for u = 2b ⊕ rot b: four shuffles, ShiftRows folded into three.
-  const u = v128.xor(shiftRows(twiceA), shiftRowsRotate1(a));
-  return v128.xor(v128.xor(u, rotate1(u)), v128.xor(shiftRowsRotate3(a), v128.load(roundKeyPtr)));
+  if (last) return v128.xor(i8x16.swizzle(a, shiftRowsPower(round)), v128.load(roundKeyPtr));
+  const twiceA = v128.xor(i8x16.swizzle(v128.load(DOUBLING_TABLES), io), i8x16.swizzle(v128.load(DOUBLING_TABLES, 16), jo));
+  // With rot the column rotation (of this round), MixColumns is 2a ⊕ 3·rot a ⊕ rot² a ⊕ rot³ a
+  // = u ⊕ rot u ⊕ rot³ a for u = 2a ⊕ rot a: three byte permutations.
+  const rotate1 = rotate1InRound(round);
+  const u = v128.xor(twiceA, i8x16.swizzle(a, rotate1));
+  return v128.xor(v128.xor(u, i8x16.swizzle(u, rotate1)), v128.xor(i8x16.swizzle(a, rotate3InRound(round)), v128.load(roundKeyPtr)));
 }
 
 /** The tower-basis block `t` encrypted under the schedule at `roundKeysPtr`, in the tower. */
@@ -80,9 +109,8 @@ function round(s: v128, roundKeyPtr: usize, last: bool): v128 {
 @inline
 function encryptInTower(roundKeysPtr: usize, rounds: u32, t: v128): v128 {
   let s = v128.xor(t, v128.load(roundKeysPtr));
-  const lastKeyPtr = roundKeysPtr + (<usize>rounds << 4);
-  for (let keyPtr = roundKeysPtr + 16; keyPtr < lastKeyPtr; keyPtr += 16) s = round(s, keyPtr, false);
-  return round(s, lastKeyPtr, true);
+  for (let r: u32 = 1; r < rounds; r++) s = round(s, roundKeysPtr + (<usize>r << 4), r, false);
+  return round(s, roundKeysPtr + (<usize>rounds << 4), rounds, true);
 }
 
 /**
@@ -94,7 +122,8 @@ export function towerRoundKeys(roundKeysPtr: usize, rounds: u32): void {
   v128.store(roundKeysPtr, toTower(v128.load(roundKeysPtr)));
   for (let round: u32 = 1; round <= rounds; round++) {
     const keyPtr = roundKeysPtr + (<usize>round << 4);
-    v128.store(keyPtr, v128.xor(toTower(v128.load(keyPtr)), sboxConstant));
+    const placed = i8x16.swizzle(v128.load(keyPtr), roundKeyPlacement(round, rounds));
+    v128.store(keyPtr, v128.xor(toTower(placed), sboxConstant));
   }
 }
 
@@ -135,11 +164,12 @@ export function ctKeystreamAndChain(
 ): void {
   let a = v128.xor(toTower(v128.load(counterPtr)), v128.load(counterKeysPtr));
   let b = v128.xor(v128.xor(v128.load(chainPtr), toTower(v128.load(messagePtr))), v128.load(chainKeysPtr));
-  const last: usize = <usize>rounds << 4;
-  for (let offset: usize = 16; offset < last; offset += 16) {
-    a = round(a, counterKeysPtr + offset, false);
-    b = round(b, chainKeysPtr + offset, false);
+  for (let r: u32 = 1; r < rounds; r++) {
+    const offset = <usize>r << 4;
+    a = round(a, counterKeysPtr + offset, r, false);
+    b = round(b, chainKeysPtr + offset, r, false);
   }
-  v128.store(counterPtr, fromTower(round(a, counterKeysPtr + last, true)));
-  v128.store(chainPtr, round(b, chainKeysPtr + last, true));
+  const last = <usize>rounds << 4;
+  v128.store(counterPtr, fromTower(round(a, counterKeysPtr + last, rounds, true)));
+  v128.store(chainPtr, round(b, chainKeysPtr + last, rounds, true));
 }

@@ -31,7 +31,7 @@
  */
 
 import { towerRoundKeys } from "./aes-ct-block";
-import { rotate1InRound, rotate2InRound, shiftRowsPower } from "./aes-shuffles";
+import { rotate1InRound, rotate2InRound, roundKeyPlacement, shiftRowsPower } from "./aes-shuffles";
 
 /** One bitsliced round key: eight planes of 16 bytes. */
 export const CT_ROUND_KEY_BYTES: usize = 128;
@@ -138,8 +138,8 @@ function transpose(ptr: usize): void {
  * The `rounds` rounds of the cipher on the eight planes at `statePtr` (plane j at 16j), round key
  * 0 already added, round key k (1..rounds) at `keyPtr` + CT_ROUND_KEY_BYTES · (k − 1): SubBytes
  * without its constant 0x63, MixColumns (not in the last round) and AddRoundKey, ShiftRows left
- * out (see aes-shuffles.ts, ROUND_PERMUTATIONS: the planes after round k hold the state with its
- * bytes moved by ShiftRows⁻ᵏ, which the last round puts back). The planes stay in locals from the
+ * out (aes-shuffles.ts: the planes after round k hold the state with its bytes moved by
+ * ShiftRows⁻ᵏ, which the last round puts back). The planes stay in locals from the
  * first round to the last: stored and reloaded between SubBytes and MixColumns or between rounds,
  * they put store-to-load forwarding on the cipher's one serial path, which cost a packed batch 8%
  * per such round trip.
@@ -432,10 +432,7 @@ export function ctExpandKey(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32
   expandKeyWords(keyPtr, keyLen, wordsPtr, schedulePtr);
   const zero = i8x16.splat(0);
   for (let round: u32 = 0; round <= rounds; round++) {
-    // Where the rounds keep the state (cipherRounds): bytes moved by ShiftRows⁻ʳᵒᵘⁿᵈ, except
-    // for the last round key, added once the state is back in place.
-    const placement = shiftRowsPower(round == rounds ? 0 : 4 - (round & 3));
-    const roundKey = i8x16.swizzle(v128.load(wordsPtr + (<usize>round << 4)), placement);
+    const roundKey = i8x16.swizzle(v128.load(wordsPtr + (<usize>round << 4)), roundKeyPlacement(round, rounds));
     const roundKeyPtr = schedulePtr + <usize>round * CT_ROUND_KEY_BYTES;
     for (let bit: u32 = 0; bit < 8; bit++) {
       let plane = i8x16.ne(v128.and(roundKey, bitOfEveryByte(bit)), zero);

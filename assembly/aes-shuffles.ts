@@ -11,12 +11,14 @@
  * bitsliced rounds, 12% more one-message opens on the one-block rounds. Every mask is public, and
  * a swizzle reads no memory.
  *
- * The bitsliced rounds leave ShiftRows out, which saves a permutation of each plane in every
- * round (3 to 7% more messages/s through a packed batch, measured): after round k their planes hold the state
- * with its bytes moved by ShiftRows⁻ᵏ (SubBytes, bytewise, is the same on either), so round k's
- * MixColumns rotates by the rotations conjugated by ShiftRowsᵏ: row r of column c takes row r + 1
- * of column c + k (mod 4), or row r + 2 of column c + 2k. ShiftRows⁴ is the identity, so k mod 4
- * picks the mask. The last round puts the state back with ShiftRowsᴺʳ.
+ * Both cores leave ShiftRows out of their rounds, which saves a permutation in every round (of
+ * each plane in the bitsliced rounds: 3 to 7% more messages/s through a packed batch, measured):
+ * after round k the state's bytes sit where ShiftRows⁻ᵏ moves them (SubBytes, bytewise, is the
+ * same on either), so round k's MixColumns rotates by the rotations conjugated by ShiftRowsᵏ:
+ * row r of column c takes row r + i of column c + i·k (mod 4) for a rotation by i rows.
+ * ShiftRows⁴ is the identity, so k mod 4 picks the mask. Round keys 1..Nr − 1 are stored moved
+ * by ShiftRows⁻ᵏ like the state they are added to, and the last round puts the state back with
+ * ShiftRowsᴺʳ before its key.
  */
 
 /** The masks, 16 bytes each: lane i of a result is lane mask[i] of the input. */
@@ -27,7 +29,7 @@
   0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11,
   0, 9, 2, 11, 4, 13, 6, 15, 8, 1, 10, 3, 12, 5, 14, 7,
   0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3,
-  // The rotation by one row in a round k, k mod 4 = 0..3; for k = 0, each column rotated up one row.
+  // The rotation by one row in a round k, k mod 4 = 0..3: for k = 0, each column rotated up one row.
   1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
   5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0,
   9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4,
@@ -37,16 +39,16 @@
   10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5,
   2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
   10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5,
-  // ShiftRows, then each column rotated up one row: byte 4c + r takes row r + 1 of ShiftRows.
-  5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12,
-  // ShiftRows, then each column rotated up three rows (down one).
-  15, 0, 5, 10, 3, 4, 9, 14, 7, 8, 13, 2, 11, 12, 1, 6,
+  // The rotation by three rows in a round k, k mod 4 = 0..3.
+  3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
+  15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10,
+  11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6,
+  7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2,
 ], 16);
 const SHIFT_ROWS_POWERS: usize = 0;
 const ROTATE_1_IN_ROUND: usize = 64;
 const ROTATE_2_IN_ROUND: usize = 128;
-const SHIFT_ROWS_ROTATE_1: usize = 192;
-const SHIFT_ROWS_ROTATE_3: usize = 208;
+const ROTATE_3_IN_ROUND: usize = 192;
 
 /** The mask of ShiftRowsⁿ. */
 // @ts-ignore: decorator
@@ -55,44 +57,33 @@ export function shiftRowsPower(n: u32): v128 {
   return v128.load(PERMUTATIONS + SHIFT_ROWS_POWERS + ((<usize>n & 3) << 4));
 }
 
-/** The mask of round `round`'s rotation by one row in the bitsliced rounds. */
+/** The mask of round `round`'s rotation by one row. */
 // @ts-ignore: decorator
 @inline
 export function rotate1InRound(round: u32): v128 {
   return v128.load(PERMUTATIONS + ROTATE_1_IN_ROUND + ((<usize>round & 3) << 4));
 }
 
-/** The mask of round `round`'s rotation by two rows in the bitsliced rounds. */
+/** The mask of round `round`'s rotation by two rows. */
 // @ts-ignore: decorator
 @inline
 export function rotate2InRound(round: u32): v128 {
   return v128.load(PERMUTATIONS + ROTATE_2_IN_ROUND + ((<usize>round & 3) << 4));
 }
 
-/** ShiftRows. */
+/** The mask of round `round`'s rotation by three rows. */
 // @ts-ignore: decorator
 @inline
-export function shiftRows(a: v128): v128 {
-  return i8x16.swizzle(a, shiftRowsPower(1));
+export function rotate3InRound(round: u32): v128 {
+  return v128.load(PERMUTATIONS + ROTATE_3_IN_ROUND + ((<usize>round & 3) << 4));
 }
 
-/** ShiftRows, then each column rotated up one row. */
+/**
+ * Where round key `round` of `rounds` is stored: the mask of ShiftRows⁻ʳᵒᵘⁿᵈ, the identity for
+ * the last round key, added once the state is back in place.
+ */
 // @ts-ignore: decorator
 @inline
-export function shiftRowsRotate1(a: v128): v128 {
-  return i8x16.swizzle(a, v128.load(PERMUTATIONS + SHIFT_ROWS_ROTATE_1));
-}
-
-/** ShiftRows, then each column rotated up three rows. */
-// @ts-ignore: decorator
-@inline
-export function shiftRowsRotate3(a: v128): v128 {
-  return i8x16.swizzle(a, v128.load(PERMUTATIONS + SHIFT_ROWS_ROTATE_3));
-}
-
-/** Each column rotated up one row. */
-// @ts-ignore: decorator
-@inline
-export function rotate1(a: v128): v128 {
-  return i8x16.swizzle(a, rotate1InRound(0));
+export function roundKeyPlacement(round: u32, rounds: u32): v128 {
+  return shiftRowsPower(round == rounds ? 0 : 4 - (round & 3));
 }
