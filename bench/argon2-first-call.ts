@@ -4,8 +4,8 @@
  * minimal parameters (which compiles its module, as `init()` compiles e4ts's). Each run is a
  * child process of its own; `npm run bench` reports the median of several. Beside them, the
  * share of that time no Argon2 can avoid: plain JS writing one byte in each 4 KiB page of a fresh
- * 64 MiB array, the kernel's first touch of E4's memory, which costs 5 to 270 ms depending on
- * the host (virtual machines pay most).
+ * 64 MiB array, the kernel's first touch of E4's memory, which took from 40 to 270 ms on the
+ * virtual machines measured.
  *
  * Run alone: node --import tsx bench/argon2-first-call.ts e4ts|hash-wasm|first-touch
  */
