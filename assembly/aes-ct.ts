@@ -139,10 +139,10 @@ function transpose(ptr: usize): void {
  * 0 already added, round key k (1..rounds) at `keyPtr` + CT_ROUND_KEY_BYTES · (k − 1): SubBytes
  * without its constant 0x63, MixColumns (not in the last round) and AddRoundKey, ShiftRows left
  * out (aes-shuffles.ts: the planes after round k hold the state with its bytes moved by
- * ShiftRows⁻ᵏ, which the last round puts back). The planes stay in locals from the
- * first round to the last: stored and reloaded between SubBytes and MixColumns or between rounds,
- * they put store-to-load forwarding on the cipher's one serial path, which cost a packed batch 8%
- * per such round trip.
+ * ShiftRows⁻ᵏ, which the last round puts back). The planes stay in locals from the first round
+ * to the last: stored and reloaded between SubBytes and MixColumns or between rounds, they put
+ * store-to-load forwarding on the cipher's one serial path, which cost a packed batch 8% per such
+ * round trip.
  *
  * SubBytes is the Boyar–Peralta circuit: its inputs U0..U7 (x0..x7) are bits 7..0 and its
  * outputs S0..S7 bits 7..0; top linear layer, the shared GF(2^4) inversion (32 ANDs), bottom

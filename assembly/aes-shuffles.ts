@@ -34,9 +34,7 @@
   5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0,
   9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4,
   13, 14, 15, 12, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8,
-  // The rotation by two rows in a round k, k mod 4 = 0..3.
-  2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
-  10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5,
+  // The rotation by two rows in a round k, k mod 2 = 0..1 (it moves columns by 2k).
   2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
   10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5,
   // The rotation by three rows in a round k, k mod 4 = 0..3.
@@ -48,7 +46,7 @@
 const SHIFT_ROWS_POWERS: usize = 0;
 const ROTATE_1_IN_ROUND: usize = 64;
 const ROTATE_2_IN_ROUND: usize = 128;
-const ROTATE_3_IN_ROUND: usize = 192;
+const ROTATE_3_IN_ROUND: usize = 160;
 
 /** The mask of ShiftRowsⁿ. */
 // @ts-ignore: decorator
@@ -68,7 +66,7 @@ export function rotate1InRound(round: u32): v128 {
 // @ts-ignore: decorator
 @inline
 export function rotate2InRound(round: u32): v128 {
-  return v128.load(PERMUTATIONS + ROTATE_2_IN_ROUND + ((<usize>round & 3) << 4));
+  return v128.load(PERMUTATIONS + ROTATE_2_IN_ROUND + ((<usize>round & 1) << 4));
 }
 
 /** The mask of round `round`'s rotation by three rows. */
