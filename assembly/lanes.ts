@@ -68,6 +68,27 @@ export function ctCtr(schedulePtr: usize, rounds: u32, ivPtr: usize, dataPtr: us
 }
 
 /**
+ * CMAC's chain (RFC 4493 §2.4) of `msgPtr[0, len)` up to its last step, on the one-block round
+ * keys at `roundKeysPtr`: X after the leading blocks at `chainPtr` (in the AES basis), the last,
+ * masked block at `lastBlockPtr`. The tag is then E(X ⊕ that block).
+ */
+function ctCmacUpToLastStep(
+  roundKeysPtr: usize,
+  rounds: u32,
+  subkeysPtr: usize,
+  msgPtr: usize,
+  len: usize,
+  lastBlockPtr: usize,
+  chainPtr: usize,
+): void {
+  const leadingBlocks = cmacLeadingBlocks(len);
+  const lastOffset = leadingBlocks << 4;
+  wipe(chainPtr, 16);
+  ctCbcMac(roundKeysPtr, rounds, chainPtr, msgPtr, leadingBlocks);
+  cmacLastInput(subkeysPtr, msgPtr + lastOffset, len - lastOffset, lastBlockPtr);
+}
+
+/**
  * AES-CMAC (RFC 4493 §2.4) of `msgPtr[0, len)` under the schedule at `schedulePtr` and the
  * subkeys K1 ‖ K2 at `subkeysPtr`, one block at a time; the tag is written at `outPtr`, and the
  * last, masked block passes through `lastBlockPtr` (16 bytes of scratch).
@@ -81,12 +102,8 @@ export function ctCmac(
   lastBlockPtr: usize,
   outPtr: usize,
 ): void {
-  const leadingBlocks = cmacLeadingBlocks(len);
-  const lastOffset = leadingBlocks << 4;
-  wipe(outPtr, 16);
   const roundKeysPtr = ctBlockRoundKeys(schedulePtr, rounds);
-  ctCbcMac(roundKeysPtr, rounds, outPtr, msgPtr, leadingBlocks);
-  cmacLastInput(subkeysPtr, msgPtr + lastOffset, len - lastOffset, lastBlockPtr);
+  ctCmacUpToLastStep(roundKeysPtr, rounds, subkeysPtr, msgPtr, len, lastBlockPtr, outPtr);
   ctCbcMac(roundKeysPtr, rounds, outPtr, lastBlockPtr, 1);
 }
 
@@ -94,6 +111,10 @@ export function ctCmac(
  * S2V's associated data (RFC 5297 §2.4, the loop over S1 … Sn−1) under a schedule of the
  * constant-time core with subkeys K1 ‖ K2 at `subkeysPtr`: D, from CMAC(K, 0^128) at
  * `zeroMacPtr`, left at lane 0's D. Lane 0's X and tail are the scratch.
+ *
+ * With `deferLastStep` (and at least one string), the last string's last CBC-MAC step is left
+ * pending, for the caller to interleave with an encryption of its own (`ctDecryptAndMac`): its X
+ * at lane 0's X, its masked block at lane 0's tail; `ctS2VAbsorbPending` then ends D.
  */
 export function ctS2VAssociatedData(
   schedulePtr: usize,
@@ -103,19 +124,40 @@ export function ctS2VAssociatedData(
   adsPtr: usize,
   adLensPtr: usize,
   adCount: u32,
+  deferLastStep: bool,
 ): usize {
   const state = laneState(0);
   const accumulatorPtr = state + LANE_D;
+  const roundKeysPtr = ctBlockRoundKeys(schedulePtr, rounds);
   copy16(accumulatorPtr, zeroMacPtr);
   let adPtr = adsPtr;
   for (let i: u32 = 0; i < adCount; i++) {
     const adLen = <usize>load<u32>(adLensPtr + (<usize>i << 2));
-    ctCmac(schedulePtr, rounds, subkeysPtr, adPtr, adLen, state + LANE_TAIL, state + LANE_X);
-    dbl(accumulatorPtr);
-    xor16(accumulatorPtr, state + LANE_X);
+    ctCmacUpToLastStep(roundKeysPtr, rounds, subkeysPtr, adPtr, adLen, state + LANE_TAIL, state + LANE_X);
     adPtr += adLen;
+    if (deferLastStep && i + 1 == adCount) break;
+    ctCbcMac(roundKeysPtr, rounds, state + LANE_X, state + LANE_TAIL, 1);
+    ctS2VAbsorbPending(accumulatorPtr);
   }
   return accumulatorPtr;
+}
+
+/**
+ * The associated data's pending CBC-MAC step (ctS2VAssociatedData) interleaved with the
+ * encryption in place of the independent block at `blockPtr` under the one-block round keys at
+ * `blockKeysPtr`; the pending CMAC is left at lane 0's X.
+ */
+export function ctEncryptBesidePendingStep(blockKeysPtr: usize, blockPtr: usize, cmacKeysPtr: usize, rounds: u32): void {
+  const state = laneState(0);
+  ctChainBasis(state + LANE_X, true);
+  ctKeystreamAndChain(blockKeysPtr, blockPtr, cmacKeysPtr, state + LANE_X, state + LANE_TAIL, rounds);
+  ctChainBasis(state + LANE_X, false);
+}
+
+/** D = dbl(D) ⊕ CMAC(Si) at `accumulatorPtr`, the CMAC at lane 0's X (ctS2VAssociatedData). */
+export function ctS2VAbsorbPending(accumulatorPtr: usize): void {
+  dbl(accumulatorPtr);
+  xor16(accumulatorPtr, laneState(0) + LANE_X);
 }
 
 /**
@@ -144,7 +186,8 @@ export function ctS2VFinish(
  * under the CTR schedule with the counter at `counterPtr` (Q: only its last 32-bit word counts,
  * and it does not wrap, §2.5), and X at `statePtr` absorbs the `s2vUnchangedBlocks(len)` leading
  * blocks under the CMAC schedule; X stays in the one-block rounds' basis until the last block.
- * LANE_BLOCKS' first block is the scratch.
+ * Block 0, which has no MAC step beside it, takes the associated data's pending step instead
+ * when `adStepPending` (ctS2VAssociatedData; len > 0). LANE_BLOCKS' first block is the scratch.
  */
 export function ctDecryptAndMac(
   ctrSchedulePtr: usize,
@@ -154,6 +197,7 @@ export function ctDecryptAndMac(
   dataPtr: usize,
   len: usize,
   statePtr: usize,
+  adStepPending: bool,
 ): void {
   const ctrKeysPtr = ctBlockRoundKeys(ctrSchedulePtr, rounds);
   const cmacKeysPtr = ctBlockRoundKeys(cmacSchedulePtr, rounds);
@@ -167,6 +211,8 @@ export function ctDecryptAndMac(
     store<u32>(keystreamPtr, bigEndianBytes32(counterWord + block), 12);
     if (block >= 1 && block - 1 < <u32>macBlocks) {
       ctKeystreamAndChain(ctrKeysPtr, keystreamPtr, cmacKeysPtr, statePtr, dataPtr + offset - 16, rounds);
+    } else if (block == 0 && adStepPending) {
+      ctEncryptBesidePendingStep(ctrKeysPtr, keystreamPtr, cmacKeysPtr, rounds);
     } else {
       ctEncryptBlock(ctrKeysPtr, rounds, keystreamPtr);
     }

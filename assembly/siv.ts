@@ -28,7 +28,7 @@ import { usesConstantTimeAes } from "./aes-core";
 import { cmacBlocks, s2vAssociatedData, s2vFinish, s2vUnchangedBlocks } from "./cmac";
 import { ctBlockRoundKeys } from "./aes-ct";
 import { ctCbcMac } from "./aes-ct-block";
-import { ctCtr, ctDecryptAndMac, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
+import { ctCtr, ctDecryptAndMac, ctEncryptBesidePendingStep, ctS2VAbsorbPending, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
 import {
   CMAC_STATE,
   COUNTER_CACHES,
@@ -118,9 +118,21 @@ function ctSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
-  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
-  wipe(CMAC_STATE, 16);
-  ctCbcMac(ctBlockRoundKeys(cmacSchedulePtr, rounds), rounds, CMAC_STATE, ptPtr, s2vUnchangedBlocks(ptLen));
+  const cmacKeysPtr = ctBlockRoundKeys(cmacSchedulePtr, rounds);
+  const macBlocks = s2vUnchangedBlocks(ptLen);
+  // The associated data's last CBC-MAC step runs beside the plaintext's first, X = E(0 ⊕ M1):
+  // the two chains are independent.
+  const adStepPending = adCount > 0 && macBlocks > 0;
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount, adStepPending);
+  if (adStepPending) {
+    copy16(CMAC_STATE, ptPtr);
+    ctEncryptBesidePendingStep(cmacKeysPtr, CMAC_STATE, cmacKeysPtr, rounds);
+    ctS2VAbsorbPending(accumulatorPtr);
+    ctCbcMac(cmacKeysPtr, rounds, CMAC_STATE, ptPtr + 16, macBlocks - 1);
+  } else {
+    wipe(CMAC_STATE, 16);
+    ctCbcMac(cmacKeysPtr, rounds, CMAC_STATE, ptPtr, macBlocks);
+  }
   ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ptLen, CMAC_STATE);
   copy16(tagPtr, CMAC_STATE);
   storeCtrIv(SIV_COUNTER, tagPtr);
@@ -133,10 +145,14 @@ function ctSivOpen(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   const rounds = load<u32>(slotPtr + SLOT_ROUNDS);
   const cmacSchedulePtr = slotPtr + SLOT_CMAC_SCHEDULE;
   const subkeysPtr = slotPtr + SLOT_SUBKEYS;
-  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount);
+  // The associated data's last CBC-MAC step runs beside the first counter block, which has no
+  // step of the plaintext's chain to pair with.
+  const adStepPending = adCount > 0 && ctLen > 0;
+  const accumulatorPtr = ctS2VAssociatedData(cmacSchedulePtr, rounds, subkeysPtr, slotPtr + SLOT_CMAC_ZERO, adsPtr, adLensPtr, adCount, adStepPending);
   storeCtrIv(SIV_COUNTER, tagPtr);
   wipe(CMAC_STATE, 16);
-  ctDecryptAndMac(ctrScheduleOf(slotPtr), cmacSchedulePtr, rounds, SIV_COUNTER, ptPtr, ctLen, CMAC_STATE);
+  ctDecryptAndMac(ctrScheduleOf(slotPtr), cmacSchedulePtr, rounds, SIV_COUNTER, ptPtr, ctLen, CMAC_STATE, adStepPending);
+  if (adStepPending) ctS2VAbsorbPending(accumulatorPtr);
   ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ctLen, CMAC_STATE);
 }
 
