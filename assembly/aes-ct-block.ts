@@ -6,8 +6,8 @@
  * GF(16) inversions and two output tables, each an `i8x16.swizzle` of a 16-entry table held in a
  * register: a swizzle permutes register lanes, it reads no memory, so its index may be secret.
  * MixColumns is byte permutations (aes-shuffles.ts, which also says how ShiftRows is left out of
- * the rounds) and XORs; it reads 2·S(x) from tables of its own, since doubling is not a byte
- * operation in the tower basis.
+ * the rounds) and XORs; it reads 2·S(x) and 3·S(x) from tables of their own, since doubling is
+ * not a byte operation in the tower basis.
  *
  * Round keys: the Nr + 1 round keys of FIPS 197, 16 bytes each, turned into the tower basis by
  * `towerRoundKeys`; round keys 1..Nr also carry the S-box's constant 0x63 (aes-ct.ts's header
@@ -17,12 +17,14 @@
  * each message block moves into the tower beside the chain, not on its path.
  */
 
-import { rotate1InRound, rotate3InRound, roundKeyPlacement, shiftRowsPower } from "./aes-shuffles";
+import { rotate1InRound, rotate2InRound, rotate3InRound, roundKeyPlacement, shiftRowsPower } from "./aes-shuffles";
 import {
   A_OVER,
   INVERSE,
   SBOX2_IO,
   SBOX2_JO,
+  SBOX3_IO,
+  SBOX3_JO,
   SBOX_IO,
   SBOX_JO,
   TOWER_IN_HIGH,
@@ -32,12 +34,12 @@ import {
 } from "./aes-tower-tables";
 
 /**
- * SBOX2_IO and SBOX2_JO in memory: held in registers with the other tables, they are two tables
- * too many for V8's sixteen, which rebuilds both from immediates in every round of a CBC-MAC
- * chain (four instructions each) where a load is one: 66 instructions a round instead of 72.
+ * SBOX2_IO, SBOX2_JO, SBOX3_IO and SBOX3_JO in memory: held in registers with the other tables,
+ * they are too many for V8's sixteen, which then rebuilds them from immediates in every round
+ * of a CBC-MAC chain (four instructions each) where a load is one.
  */
 // @ts-ignore: decorator
-@lazy const DOUBLING_TABLES = memory.data<v128>([SBOX2_IO, SBOX2_JO], 16);
+@lazy const MULTIPLE_TABLES = memory.data<v128>([SBOX2_IO, SBOX2_JO, SBOX3_IO, SBOX3_JO], 16);
 
 /** The low nibble of each byte. */
 // @ts-ignore: decorator
@@ -96,12 +98,14 @@ function round(s: v128, roundKeyPtr: usize, round: u32, last: bool): v128 {
   const jo = inverseIo(j, i, aOverK);
   const a = v128.xor(i8x16.swizzle(SBOX_IO, io), i8x16.swizzle(SBOX_JO, jo));
   if (last) return v128.xor(i8x16.swizzle(a, shiftRowsPower(round)), v128.load(roundKeyPtr));
-  const twiceA = v128.xor(i8x16.swizzle(v128.load(DOUBLING_TABLES), io), i8x16.swizzle(v128.load(DOUBLING_TABLES, 16), jo));
-  // With rot the column rotation (of this round), MixColumns is 2a ⊕ 3·rot a ⊕ rot² a ⊕ rot³ a
-  // = u ⊕ rot u ⊕ rot³ a for u = 2a ⊕ rot a: three byte permutations.
-  const rotate1 = rotate1InRound(round);
-  const u = v128.xor(twiceA, i8x16.swizzle(a, rotate1));
-  return v128.xor(v128.xor(u, i8x16.swizzle(u, rotate1)), v128.xor(i8x16.swizzle(a, rotate3InRound(round)), v128.load(roundKeyPtr)));
+  const twiceA = v128.xor(i8x16.swizzle(v128.load(MULTIPLE_TABLES), io), i8x16.swizzle(v128.load(MULTIPLE_TABLES, 16), jo));
+  const thriceA = v128.xor(i8x16.swizzle(v128.load(MULTIPLE_TABLES, 32), io), i8x16.swizzle(v128.load(MULTIPLE_TABLES, 48), jo));
+  // MixColumns, 2a ⊕ rot 3a ⊕ rot² a ⊕ rot³ a with rot the column rotation (of this round), as
+  // four terms that are ready together: every operation of a round waits on the one before it
+  // (two cycles each on some cores), and 3a from tables of its own keeps two of them off that
+  // path, where u ⊕ rot u ⊕ rot³ a for u = 2a ⊕ rot a saves two byte permutations.
+  const mixed = v128.xor(v128.xor(twiceA, v128.load(roundKeyPtr)), i8x16.swizzle(thriceA, rotate1InRound(round)));
+  return v128.xor(mixed, v128.xor(i8x16.swizzle(a, rotate2InRound(round)), i8x16.swizzle(a, rotate3InRound(round))));
 }
 
 /** The tower-basis block `t` encrypted under the schedule at `roundKeysPtr`, in the tower. */

@@ -30,3 +30,9 @@ export const SBOX2_IO: v128 = i8x16(0, 124, 32, -49, -110, 1, -17, -109, -77, 33
 
 /** twice SBOX_JO, in the AES field. */
 export const SBOX2_JO: v128 = i8x16(0, -47, -27, -9, -26, 37, 18, -61, 38, -64, 55, -46, -12, 3, 17, 52);
+
+/** thrice SBOX_IO, in the AES field. */
+export const SBOX3_IO: v128 = i8x16(0, -65, 111, -61, 110, 125, -84, 19, 124, 18, -47, -66, -62, 1, -83, -48);
+
+/** thrice SBOX_JO, in the AES field. */
+export const SBOX3_JO: v128 = i8x16(0, 55, -105, 64, 3, -29, -41, -32, 119, 116, 52, -93, -44, -108, 67, -96);

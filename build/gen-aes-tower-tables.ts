@@ -112,20 +112,26 @@ export const TABLES: Record<string, { doc: string; bytes: number[] }> = {
   SBOX_JO: { doc: "the S-box's linear part of the inverse's jo part, in the tower", bytes: nibbles((n) => inTower(linear)(inverseFromJo(n))) },
   SBOX2_IO: { doc: 'twice SBOX_IO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)))(inverseFromIo(n))) },
   SBOX2_JO: { doc: 'twice SBOX_JO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)))(inverseFromJo(n))) },
+  SBOX3_IO: { doc: 'thrice SBOX_IO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)) ^ linear(v))(inverseFromIo(n))) },
+  SBOX3_JO: { doc: 'thrice SBOX_JO, in the AES field', bytes: nibbles((n) => inTower((v) => xtime(linear(v)) ^ linear(v))(inverseFromJo(n))) },
 };
 
 /** i8x16.swizzle of one byte: 0 for an index of 16 or more. */
 const swizzle = (name: string, index: number): number => (index < 16 ? TABLES[name].bytes[index] : 0);
 
-/** The S-box pair as aes-ct-block.ts computes it, on one tower byte: [S, 2·S] without 0x63. */
-export function towerSbox(t: number): [number, number] {
+/** The S-box as aes-ct-block.ts computes it, on one tower byte: [S, 2·S, 3·S] without 0x63. */
+export function towerSbox(t: number): [number, number, number] {
   const i = t >> 4;
   const k = t & 15;
   const j = i ^ k;
   const aOverK = swizzle('A_OVER', k);
   const io = swizzle('INVERSE', swizzle('INVERSE', i) ^ aOverK) ^ j;
   const jo = swizzle('INVERSE', swizzle('INVERSE', j) ^ aOverK) ^ i;
-  return [swizzle('SBOX_IO', io) ^ swizzle('SBOX_JO', jo), swizzle('SBOX2_IO', io) ^ swizzle('SBOX2_JO', jo)];
+  return [
+    swizzle('SBOX_IO', io) ^ swizzle('SBOX_JO', jo),
+    swizzle('SBOX2_IO', io) ^ swizzle('SBOX2_JO', jo),
+    swizzle('SBOX3_IO', io) ^ swizzle('SBOX3_JO', jo),
+  ];
 }
 
 export function generate(): string {
@@ -135,8 +141,9 @@ export function generate(): string {
     if (t !== toTower(x) || (swizzle('TOWER_OUT_LOW', t & 15) ^ swizzle('TOWER_OUT_HIGH', t >> 4)) !== x) {
       throw new Error('the tower basis does not map back at ' + x);
     }
-    const [s, s2] = towerSbox(t);
-    if (fromTower[s] !== (sbox[x] ^ 0x63) || fromTower[s2] !== xtime(sbox[x] ^ 0x63)) {
+    const [s, s2, s3] = towerSbox(t);
+    const plain = sbox[x] ^ 0x63;
+    if (fromTower[s] !== plain || fromTower[s2] !== xtime(plain) || fromTower[s3] !== (xtime(plain) ^ plain)) {
       throw new Error('tower S-box differs from the AES S-box at ' + x);
     }
   }
