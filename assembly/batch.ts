@@ -10,7 +10,7 @@
 
 import { CT_LANES, ctEncryptLanes, ctSelectLaneKey } from "./aes-ct";
 import { usesConstantTimeAes } from "./aes-core";
-import { bigEndianBytes32, copy16, equal16, loadBe32, wipe, xor16 } from "./bytes";
+import { bigEndianBytes32, copy16, equal16, loadBe32, wipe } from "./bytes";
 import { cmacLastInput, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
 import { slotHolds, sivKeySlot } from "./keycache";
 import {
@@ -118,34 +118,29 @@ const NO_KEY: u32 = 0xffffffff;
 
 /** The eight lanes' run through the batch (see the header). */
 function openInLanes(base: usize, count: u32, keysPtr: usize, keyCount: u32, tablesLen: u64, capacity: u64): void {
+  let next: u32 = 0;
+  let active: u32 = 0;
   for (let lane: u32 = 0; lane < CT_LANES; lane++) {
     store<u32>(laneControl(lane) + LANE_ITEM, 0);
     store<u32>(laneControl(lane) + LANE_KEY_INDEX, NO_KEY);
+    next = fillLane(lane, next, base, count, keysPtr, keyCount, tablesLen, capacity);
+    if (load<u32>(laneControl(lane) + LANE_ITEM) == 0) continue;
+    active++;
+    laneInput(lane);
   }
-  let next: u32 = 0;
-  for (;;) {
-    let active: u32 = 0;
+  // Each pass takes every busy lane's block out and puts its next one in, so a lane whose item
+  // ends takes the next item at once.
+  while (active != 0) {
+    ctEncryptLanes(MIXED_SCHEDULE, 14, LANE_BLOCKS);
+    active = 0;
     for (let lane: u32 = 0; lane < CT_LANES; lane++) {
-      const control = laneControl(lane);
-      while (load<u32>(control + LANE_ITEM) == 0 && next < count) {
-        const itemPtr = base + <usize>next * BATCH_ITEM_BYTES;
-        next++;
-        const slotPtr = itemSlot(base, itemPtr, keysPtr, keyCount, tablesLen, capacity);
-        if (slotPtr == 0) continue;
-        if (load<u32>(slotPtr + SLOT_SAME_HALVES) == 0) {
-          store<u32>(itemPtr, DEFERRED, 12);
-          continue;
-        }
-        takeItem(lane, base, itemPtr, slotPtr);
+      if (load<u32>(laneControl(lane) + LANE_ITEM) == 0) continue;
+      if (!laneOutput(lane, base)) {
+        next = fillLane(lane, next, base, count, keysPtr, keyCount, tablesLen, capacity);
+        if (load<u32>(laneControl(lane) + LANE_ITEM) == 0) continue;
       }
-      if (load<u32>(control + LANE_ITEM) == 0) continue;
       active++;
       laneInput(lane);
-    }
-    if (active == 0) break;
-    ctEncryptLanes(MIXED_SCHEDULE, 14, LANE_BLOCKS);
-    for (let lane: u32 = 0; lane < CT_LANES; lane++) {
-      if (load<u32>(laneControl(lane) + LANE_ITEM) != 0) laneOutput(lane, base);
     }
   }
   for (let i: u32 = 0; i < count; i++) {
@@ -153,6 +148,36 @@ function openInLanes(base: usize, count: u32, keysPtr: usize, keyCount: u32, tab
     if (load<u32>(itemPtr, 12) != DEFERRED) continue;
     openItem(base, itemPtr, itemSlot(base, itemPtr, keysPtr, keyCount, tablesLen, capacity));
   }
+}
+
+/**
+ * Gives the idle lane `lane` the first item from `next` on that the lanes take; refused items get
+ * their status, and items whose key has two different halves are left to the one-message open.
+ * Returns the index after the last item looked at; the lane stays idle when none is left.
+ */
+function fillLane(
+  lane: u32,
+  next: u32,
+  base: usize,
+  count: u32,
+  keysPtr: usize,
+  keyCount: u32,
+  tablesLen: u64,
+  capacity: u64,
+): u32 {
+  while (next < count) {
+    const itemPtr = base + <usize>next * BATCH_ITEM_BYTES;
+    next++;
+    const slotPtr = itemSlot(base, itemPtr, keysPtr, keyCount, tablesLen, capacity);
+    if (slotPtr == 0) continue;
+    if (load<u32>(slotPtr + SLOT_SAME_HALVES) == 0) {
+      store<u32>(itemPtr, DEFERRED, 12);
+      continue;
+    }
+    takeItem(lane, base, itemPtr, slotPtr);
+    break;
+  }
+  return next;
 }
 
 /**
@@ -215,8 +240,7 @@ function laneInput(lane: u32): void {
   const messagePtr = <usize>load<u32>(control + LANE_MESSAGE);
   if (phase == PHASE_CTR) {
     const counterPtr = control + LANE_COUNTER;
-    copy16(block, counterPtr);
-    store<u32>(block, bigEndianBytes32(loadBe32(counterPtr + 12) + step), 12);
+    v128.store(block, i32x4.replace_lane(v128.load(counterPtr), 3, bigEndianBytes32(loadBe32(counterPtr + 12) + step)));
   } else if (phase == PHASE_TIMESTAMP_MAC) {
     cmacLastInput(state + LANE_SUBKEYS, messagePtr, BATCH_AD_LEN, block);
   } else {
@@ -224,13 +248,15 @@ function laneInput(lane: u32): void {
       phase == PHASE_PLAINTEXT_MAC
         ? messagePtr + BATCH_HEADER_LEN + (<usize>step << 4)
         : state + LANE_TAIL + (<usize>step << 4);
-    copy16(block, state + LANE_X);
-    xor16(block, source);
+    v128.store(block, v128.xor(v128.load(state + LANE_X), v128.load(source)));
   }
 }
 
-/** Takes the lane's encrypted block, moves the item on, and ends it after its last block. */
-function laneOutput(lane: u32, base: usize): void {
+/**
+ * Takes the lane's encrypted block and moves the item on: true when it has a next block, false
+ * when this was its last and the item has ended, its status written and the lane idle.
+ */
+function laneOutput(lane: u32, base: usize): bool {
   const control = laneControl(lane);
   const state = laneState(lane);
   const block = laneBlock(lane);
@@ -241,21 +267,25 @@ function laneOutput(lane: u32, base: usize): void {
   if (phase == PHASE_CTR) {
     const offset = <usize>step << 4;
     const ctLen = <usize>load<u32>(control + LANE_CT_LEN);
-    xorBytes(plaintextPtr + offset, block, ctLen - offset < 16 ? ctLen - offset : 16);
+    const blockPtr = plaintextPtr + offset;
+    if (ctLen - offset >= 16) {
+      v128.store(blockPtr, v128.xor(v128.load(blockPtr), v128.load(block)));
+    } else {
+      xorBytes(blockPtr, block, ctLen - offset);
+    }
   } else if (phase == PHASE_TIMESTAMP_MAC) {
     // D = dbl(CMAC(K, 0)) ⊕ CMAC(K, timestamp) (RFC 5297 §2.4, one associated-data string).
-    copy16(state + LANE_D, state + LANE_ZERO_DOUBLED);
-    xor16(state + LANE_D, block);
+    v128.store(state + LANE_D, v128.xor(v128.load(state + LANE_ZERO_DOUBLED), v128.load(block)));
   } else {
-    copy16(state + LANE_X, block);
+    v128.store(state + LANE_X, v128.load(block));
   }
   if (step + 1 < load<u32>(control + LANE_STEPS)) {
     store<u32>(control + LANE_STEP, step + 1);
-    return;
+    return true;
   }
   if (phase != PHASE_TAIL_MAC) {
     enterPhase(lane, phase + 1);
-    return;
+    return true;
   }
   const itemPtr = base + <usize>load<u32>(control + LANE_ITEM) - 1;
   const ctLen = <usize>load<u32>(control + LANE_CT_LEN);
@@ -266,4 +296,5 @@ function laneOutput(lane: u32, base: usize): void {
   }
   store<u32>(itemPtr, status, 12);
   store<u32>(control + LANE_ITEM, 0);
+  return false;
 }
