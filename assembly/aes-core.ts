@@ -8,7 +8,7 @@
 import { encryptBlock, expandKey, scheduleBytes } from "./aes";
 import { ctBlockRoundKeys, ctExpandKey, ctScheduleBytes } from "./aes-ct";
 import { ctEncryptBlock } from "./aes-ct-block";
-import { wipeBlockScratch, wipeCtScratch } from "./memory";
+import { wipeBlockScratch, wipeCtMessageScratch, wipeCtScratch } from "./memory";
 
 let constantTime = false;
 
@@ -43,8 +43,14 @@ export function encryptBlockOfCore(schedulePtr: usize, rounds: u32, blockPtr: us
   }
 }
 
-/** Zeroes the scratch of the core in use. */
+/** Zeroes the scratch of the core in use after a one-message operation. */
 export function wipeCoreScratch(): void {
+  wipeBlockScratch();
+  if (constantTime) wipeCtMessageScratch();
+}
+
+/** Zeroes the scratch of the core in use after a batch, whose lanes fill all of it. */
+export function wipeBatchScratch(): void {
   wipeBlockScratch();
   if (constantTime) wipeCtScratch();
 }

@@ -1,14 +1,15 @@
 /**
  * Batch open (`sivOpenBatch`, window layout in memory.ts): many AES-SIV opens in E4's shape,
  * each item with its own status. The table core opens the items one after the other; the
- * constant-time core runs eight of them at once, one per lane, each lane going through its
- * message's CTR blocks, then the CMAC of its timestamp, then the chain of its plaintext (RFC 5297
- * §2.7), and taking the next item as soon as it is done, so every call of the core has eight
- * blocks of work whatever the sizes. Each lane runs under its own message's key: the lane's part
- * of MIXED_SCHEDULE is replaced when it takes an item under another key than its last.
+ * constant-time core runs sixteen of them at once, one per lane (two sets of eight), each lane
+ * going through its message's CTR blocks, then the CMAC of its timestamp, then the chain of its
+ * plaintext (RFC 5297 §2.7), and taking the next item as soon as it is done, so every call of the
+ * core has sixteen blocks of work whatever the sizes. Each lane runs under its own message's key:
+ * the lane's part of its set's MIXED_SCHEDULE is replaced when it takes an item under another key
+ * than its last.
  */
 
-import { CT_LANES, ctEncryptLanes, ctSelectLaneKey } from "./aes-ct";
+import { CT_LANES, ctEncryptLaneSets, ctSelectLaneKey } from "./aes-ct";
 import { usesConstantTimeAes } from "./aes-core";
 import { bigEndianBytes32, copy16, equal16, loadBe32, wipe } from "./bytes";
 import { cmacLastInput, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
@@ -34,6 +35,7 @@ import {
   KEY_CACHE,
   LANE_BLOCKS,
   MIXED_SCHEDULE,
+  MIXED_SCHEDULE_SET_BYTES,
   SLOT_CMAC_SCHEDULE,
   SLOT_CMAC_ZERO_DOUBLED,
   SLOT_SAME_HALVES,
@@ -41,6 +43,9 @@ import {
 } from "./memory";
 import { aesSivOpen, storeCtrIv } from "./siv";
 import { Status } from "./status";
+
+/** Lanes: two sets of the eight of aes-ct.ts, which go through the rounds together. */
+const BATCH_LANES: u32 = 2 * CT_LANES;
 
 /** An item the lanes leave to the one-message open: its SIV key has two different halves. */
 const DEFERRED: u32 = 0xff;
@@ -116,11 +121,11 @@ const PHASE_PLAINTEXT_MAC: u32 = 2;
 const PHASE_TAIL_MAC: u32 = 3;
 const NO_KEY: u32 = 0xffffffff;
 
-/** The eight lanes' run through the batch (see the header). */
+/** The lanes' run through the batch (see the header). */
 function openInLanes(base: usize, count: u32, keysPtr: usize, keyCount: u32, tablesLen: u64, capacity: u64): void {
   let next: u32 = 0;
   let active: u32 = 0;
-  for (let lane: u32 = 0; lane < CT_LANES; lane++) {
+  for (let lane: u32 = 0; lane < BATCH_LANES; lane++) {
     store<u32>(laneControl(lane) + LANE_ITEM, 0);
     store<u32>(laneControl(lane) + LANE_KEY_INDEX, NO_KEY);
     next = fillLane(lane, next, base, count, keysPtr, keyCount, tablesLen, capacity);
@@ -131,9 +136,9 @@ function openInLanes(base: usize, count: u32, keysPtr: usize, keyCount: u32, tab
   // Each pass takes every busy lane's block out and puts its next one in, so a lane whose item
   // ends takes the next item at once.
   while (active != 0) {
-    ctEncryptLanes(MIXED_SCHEDULE, 14, LANE_BLOCKS);
+    ctEncryptLaneSets(MIXED_SCHEDULE, MIXED_SCHEDULE + MIXED_SCHEDULE_SET_BYTES, 14, LANE_BLOCKS);
     active = 0;
-    for (let lane: u32 = 0; lane < CT_LANES; lane++) {
+    for (let lane: u32 = 0; lane < BATCH_LANES; lane++) {
       if (load<u32>(laneControl(lane) + LANE_ITEM) == 0) continue;
       if (!laneOutput(lane, base)) {
         next = fillLane(lane, next, base, count, keysPtr, keyCount, tablesLen, capacity);
@@ -191,7 +196,8 @@ function takeItem(lane: u32, base: usize, itemPtr: usize, slotPtr: usize): void 
   const state = laneState(lane);
   const keyIndex = load<u32>(itemPtr);
   if (load<u32>(control + LANE_KEY_INDEX) != keyIndex) {
-    ctSelectLaneKey(MIXED_SCHEDULE, slotPtr + SLOT_CMAC_SCHEDULE, 14, lane);
+    const setPtr = MIXED_SCHEDULE + <usize>(lane / CT_LANES) * MIXED_SCHEDULE_SET_BYTES;
+    ctSelectLaneKey(setPtr, slotPtr + SLOT_CMAC_SCHEDULE, 14, lane % CT_LANES);
     store<u32>(control + LANE_KEY_INDEX, keyIndex);
   }
   copy16(state + LANE_SUBKEYS, slotPtr + SLOT_SUBKEYS);

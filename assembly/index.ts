@@ -17,6 +17,7 @@ import {
   expandKeyOfCore,
   setConstantTimeAes,
   usesConstantTimeAes,
+  wipeBatchScratch,
   wipeCoreScratch,
 } from "./aes-core";
 import { openBatchItems } from "./batch";
@@ -221,7 +222,7 @@ export function sivOpenBatch(count: u32, keyCount: u32): i32 {
   }
   openBatchItems(base, count, keysPtr, keyCount, tablesLen, <u64>ioCapacityBytes());
   wipe(keysPtr, <usize>keyCount * BATCH_KEY_BYTES);
-  wipeCoreScratch();
+  wipeBatchScratch();
   return Status.Ok;
 }
 

@@ -1,11 +1,11 @@
 /**
- * The constant-time core's modes: CTR (SP 800-38A §6.5) with the eight lanes of aes-ct.ts full of
+ * The constant-time core's modes: CTR (SP 800-38A §6.5) with the lanes of aes-ct.ts full of
  * counter blocks, and CMAC (RFC 4493) and S2V (RFC 5297 §2.4), whose chains are serial, on its
- * one-block rounds. siv.ts builds AES-SIV from these; batch.ts runs eight messages in the eight
+ * one-block rounds. siv.ts builds AES-SIV from these; batch.ts runs sixteen messages in sixteen
  * lanes, with the lanes' state and bookkeeping laid out here (memory.ts, CT_SCRATCH).
  */
 
-import { CT_LANES, CT_LANES_BYTES, ctBlockRoundKeys, ctEncryptLanes } from "./aes-ct";
+import { CT_LANES, CT_LANES_BYTES, ctBlockRoundKeys, ctEncryptLanes, ctEncryptLaneSets } from "./aes-ct";
 import { ctCbcMac, ctChainBasis, ctEncryptBlock, ctKeystreamAndChain } from "./aes-ct-block";
 import { bigEndianBytes32, copy16, loadBe32, loadBe64, storeBe64, wipe, xor16 } from "./bytes";
 import { cmacLastInput, cmacLeadingBlocks, dbl, s2vTailBlocks, s2vUnchangedBlocks } from "./cmac";
@@ -48,22 +48,31 @@ export function xorBytes(dataPtr: usize, keystreamPtr: usize, len: usize): void 
 
 /**
  * CTR (SP 800-38A §6.5): XORs `dataPtr[0, len)` in place with E(iv), E(iv + 1), … where the whole
- * 16-byte block at `ivPtr` is one big-endian counter, wrapping modulo 2^128; eight counter blocks
- * per call of the core, every lane under the schedule at `schedulePtr`.
+ * 16-byte block at `ivPtr` is one big-endian counter, wrapping modulo 2^128; sixteen counter
+ * blocks per call of the core (two sets of lanes) while more than eight are left, else eight,
+ * every lane under the schedule at `schedulePtr`.
  */
 export function ctCtr(schedulePtr: usize, rounds: u32, ivPtr: usize, dataPtr: usize, len: usize): void {
   let high = loadBe64(ivPtr);
   let low = loadBe64(ivPtr + 8);
-  for (let offset: usize = 0; offset < len; offset += CT_LANES_BYTES) {
-    for (let lane: u32 = 0; lane < CT_LANES; lane++) {
+  for (let offset: usize = 0; offset < len; ) {
+    const both = len - offset > CT_LANES_BYTES;
+    const lanes: u32 = both ? 2 * CT_LANES : CT_LANES;
+    for (let lane: u32 = 0; lane < lanes; lane++) {
       storeBe64(laneBlock(lane), high);
       storeBe64(laneBlock(lane) + 8, low);
       low += 1;
       high += <u64>(low == 0);
     }
-    ctEncryptLanes(schedulePtr, rounds, LANE_BLOCKS);
-    const chunk = len - offset < CT_LANES_BYTES ? len - offset : CT_LANES_BYTES;
+    if (both) {
+      ctEncryptLaneSets(schedulePtr, schedulePtr, rounds, LANE_BLOCKS);
+    } else {
+      ctEncryptLanes(schedulePtr, rounds, LANE_BLOCKS);
+    }
+    const callBytes = <usize>lanes << 4;
+    const chunk = len - offset < callBytes ? len - offset : callBytes;
     xorBytes(dataPtr + offset, LANE_BLOCKS, chunk);
+    offset += chunk;
   }
 }
 

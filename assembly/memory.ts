@@ -21,8 +21,9 @@
  *   BATCH_KEY_SLOTS   MAX_BATCH_KEYS × 4        sivOpenBatch: the key-cache slot last found for
  *                                               each key of the batch's key table (addresses,
  *                                               not secret; re-checked before each use)
- *   CT_SCRATCH        3584                      the constant-time core's lanes, below: secret,
- *                                               wiped by every operation that used it
+ *   CT_SCRATCH        7168                      the constant-time core's lanes, below: secret,
+ *                                               wiped by every operation that used it (a
+ *                                               one-message operation uses its first 384)
  *   static tables     8192 + 192 + 128 + 64     AES spread T-tables (aes.ts), Keccak round
  *                                               constants (keccak.ts), the S-box constant's
  *                                               planes (aes-ct.ts), the byte permutations of
@@ -71,13 +72,18 @@
  *   +4432  16  CMAC of the zero block, S2V's initial D (RFC 5297 §2.4)
  *   +4448  16  dbl of that, D after the first doubling
  *
- * CT_SCRATCH, the constant-time core's working memory (lanes.ts), secret, wiped after each use:
+ * CT_SCRATCH, the constant-time core's working memory (lanes.ts), secret, wiped after each use;
+ * sixteen lanes, two sets of the eight of aes-ct.ts:
  *
- *   +0     128   LANE_BLOCKS: the eight blocks of one call of aes-ct.ts
- *   +128   1024  LANE_STATES: per lane, 128 bytes: +0 CMAC chaining value X, +16 S2V's D,
+ *   +0     256   LANE_BLOCKS: the sixteen blocks of one call of aes-ct.ts
+ *   +256   2048  LANE_STATES: per lane, 128 bytes: +0 CMAC chaining value X, +16 S2V's D,
  *                +32 K1 ‖ K2, +64 up to two last CMAC input blocks, +96 dbl(CMAC(K, 0))
- *   +1152  512   LANE_CONTROL: per lane, 64 bytes of u32 fields (lanes.ts), public
- *   +1664  1920  MIXED_SCHEDULE: bitsliced round keys whose lane k is the key of lane k's work
+ *   +2304  1024  LANE_CONTROL: per lane, 64 bytes of u32 fields (lanes.ts), public
+ *   +3328  3840  MIXED_SCHEDULE: two sets of bitsliced round keys (1920 bytes each, AES-256),
+ *                whose lane k is the key of the work of lane k of the set
+ *
+ * A one-message operation (lanes.ts, siv.ts) uses LANE_BLOCKS and lane 0's state only, the
+ * first 384 bytes, and wipes those; a batch wipes it all.
  */
 
 import { CT_SCHEDULE_BYTES } from "./aes-ct";
@@ -131,16 +137,18 @@ export const KEY_SLOT = memory.data(<i32>KEY_SLOT_BYTES, 64);
 export const AD_LENS = memory.data(<i32>(MAX_ADS * 4), 16);
 export const IV_SLOT = memory.data(16, 16);
 export const BATCH_KEY_SLOTS = memory.data(<i32>(MAX_BATCH_KEYS * 4), 16);
-export const CT_SCRATCH_BYTES: usize = 3584;
+export const CT_SCRATCH_BYTES: usize = 7168;
 export const CT_SCRATCH = memory.data(<i32>CT_SCRATCH_BYTES, 64);
 
 /** CT_SCRATCH, split as the header says. */
 export const LANE_BLOCKS: usize = CT_SCRATCH;
-export const LANE_STATES: usize = CT_SCRATCH + 128;
+export const LANE_STATES: usize = CT_SCRATCH + 256;
 export const LANE_STATE_BYTES: usize = 128;
-export const LANE_CONTROL: usize = CT_SCRATCH + 1152;
+export const LANE_CONTROL: usize = CT_SCRATCH + 2304;
 export const LANE_CONTROL_BYTES: usize = 64;
-export const MIXED_SCHEDULE: usize = CT_SCRATCH + 1664;
+export const MIXED_SCHEDULE: usize = CT_SCRATCH + 3328;
+export const MIXED_SCHEDULE_SET_BYTES: usize = 1920;
+const CT_MESSAGE_SCRATCH_BYTES: usize = LANE_STATES + LANE_STATE_BYTES - CT_SCRATCH;
 
 /** BLOCK_SCRATCH, split into blocks. */
 export const CMAC_STATE: usize = BLOCK_SCRATCH;
@@ -209,4 +217,9 @@ export function wipeBlockScratch(): void {
 /** Zeroes the constant-time core's lanes. */
 export function wipeCtScratch(): void {
   memory.fill(CT_SCRATCH, 0, CT_SCRATCH_BYTES);
+}
+
+/** Zeroes what a one-message operation uses of the constant-time core's lanes (see above). */
+export function wipeCtMessageScratch(): void {
+  memory.fill(CT_SCRATCH, 0, CT_MESSAGE_SCRATCH_BYTES);
 }

@@ -9,9 +9,10 @@
  * encryptMacAndCounter256).
  *
  * Constant-time core (aes-ct.ts, lanes.ts). S2V's CMAC chains are serial and run on the one-block
- * rounds; sealing then runs CTR eight counter blocks per call of the bitsliced rounds, and
- * opening decrypts block i while MACing block i − 1, two one-block chains interleaved. A batch
- * (batch.ts) fills the eight bitsliced lanes with eight messages' CTR and CMAC blocks instead.
+ * rounds; sealing then runs CTR sixteen (or eight) counter blocks per call of the bitsliced
+ * rounds, and opening decrypts block i while MACing block i − 1, two one-block chains
+ * interleaved. A batch (batch.ts) fills sixteen bitsliced lanes with sixteen messages' CTR and
+ * CMAC blocks instead.
  */
 
 import { bigEndianBytes32, copy16, equal16, loadBe32, loadBe64, storeBe64, wipe } from "./bytes";

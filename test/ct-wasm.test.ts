@@ -9,6 +9,7 @@ import asc from 'assemblyscript/asc';
 import { createCipheriv } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { generate as generateCtRounds } from '../build/gen-aes-ct-rounds.ts';
 import { generate as generateTowerTables } from '../build/gen-aes-tower-tables.ts';
 import { secretDependentInstructions } from './wasm-taint.ts';
 
@@ -36,6 +37,7 @@ describe('the compiled constant-time AES core', () => {
       memory: WebAssembly.Memory;
       ctExpand(k: number, n: number, s: number): number;
       ctEncrypt(s: number, r: number, b: number): void;
+      ctEncryptSets(a: number, b: number, r: number, blocks: number): void;
       ctOneBlock(s: number, r: number, b: number): void;
     };
     ex.memory.grow(1);
@@ -52,10 +54,20 @@ describe('the compiled constant-time AES core', () => {
     mem.set(blocks.subarray(0, 16), base + 8192);
     ex.ctOneBlock(base + 64, rounds, base + 8192);
     expect(mem.slice(base + 8192, base + 8192 + 16)).toEqual(want.subarray(0, 16));
+    // Two sets of lanes under two keys: blocks 0..7 under the first, 8..15 under the second.
+    const second = key.map((b) => b ^ 0x5a);
+    mem.set(second, base + 12288);
+    expect(ex.ctExpand(base + 12288, 32, base + 12352)).toBe(rounds);
+    const sixteen = Uint8Array.from({ length: 256 }, (_, i) => i * 29 + 3);
+    mem.set(sixteen, base + 16384);
+    ex.ctEncryptSets(base + 64, base + 12352, rounds, base + 16384);
+    const ecb = (k: Uint8Array, data: Uint8Array) => new Uint8Array(createCipheriv('aes-256-ecb', k, null).setAutoPadding(false).update(data));
+    expect(mem.slice(base + 16384, base + 16384 + 128)).toEqual(ecb(key, sixteen.subarray(0, 128)));
+    expect(mem.slice(base + 16384 + 128, base + 16384 + 256)).toEqual(ecb(second, sixteen.subarray(128)));
   });
 
   it('has no branch, address, length or division that depends on key or data', () => {
-    const roots = ['ctExpand', 'ctEncrypt', 'ctOneBlock', 'ctTwoBlocks', 'ctChain', 'ctSelectLane', 'ctCounterMode'];
+    const roots = ['ctExpand', 'ctEncrypt', 'ctEncryptSets', 'ctOneBlock', 'ctTwoBlocks', 'ctChain', 'ctSelectLane', 'ctCounterMode'];
     expect(secretDependentInstructions(probe, roots)).toEqual([]);
   });
 
@@ -67,6 +79,10 @@ describe('the compiled constant-time AES core', () => {
 
   it("one-block S-box tables: the file in the tree is the generator's, checked on all 256 inputs", () => {
     expect(readFileSync('assembly/aes-tower-tables.ts', 'utf8')).toBe(generateTowerTables());
+  });
+
+  it("bitsliced rounds: the file in the tree is the generator's", () => {
+    expect(readFileSync('assembly/aes-ct-rounds.ts', 'utf8')).toBe(generateCtRounds());
   });
 
   it('finds a branch on a secret and a secret index in a small module (the analysis reads them)', () => {

@@ -11,6 +11,7 @@ import { jsBackend } from '../src/backends/js/index.ts';
 import { compileWasmModules, createWasmBackend, type WasmBackend } from '../src/backends/wasm.ts';
 import { E4ErrorCode } from '../src/errors.ts';
 import { equalBytes } from '../src/utils.ts';
+import { packSiv } from './packed.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -112,6 +113,48 @@ describe('WASM memory after wipe and eviction', () => {
     expect(() => wasm.sivOpen(key, ad, sealed)).toThrow(expect.objectContaining({ code: E4ErrorCode.NotAuthentic }));
     // Only the first block changes under a flipped ciphertext bit; the rest would decrypt intact.
     expect(found(wasm.coreMemory(), [[Buffer.from(plaintext.subarray(16, 48))]])).toBe(0);
+  });
+});
+
+describe('WASM memory after the constant-time core', () => {
+  let wasm: WasmBackend;
+  beforeAll(async () => {
+    wasm = createWasmBackend(await compileWasmModules(), { aes: 'ct' });
+  });
+
+  /** The 16-byte keystream blocks of a CTR pass: ciphertext ⊕ plaintext, whole blocks. */
+  const keystreamBlocks = (ciphertext: Uint8Array, plaintext: Uint8Array): Buffer[][] =>
+    Array.from({ length: Math.floor(plaintext.length / 16) }, (_, i) => [
+      Buffer.from(plaintext.subarray(16 * i, 16 * i + 16).map((b, j) => b ^ ciphertext[16 * i + j])),
+    ]);
+
+  it('leaves no keystream block of a seal or an open behind', () => {
+    // 19 counter blocks: one call of the core with both sets of lanes, then one with one set.
+    const key = random(64);
+    const plaintext = random(300);
+    const sealed = wasm.sivSeal(key, [random(8)], plaintext);
+    const keystream = keystreamBlocks(sealed.subarray(16), plaintext);
+    expect(found(wasm.coreMemory(), keystream)).toBe(0);
+    const sealedAgain = wasm.sivSeal(key, [], plaintext);
+    const keystreamAgain = keystreamBlocks(sealedAgain.subarray(16), plaintext);
+    wasm.sivOpen(key, [], sealedAgain);
+    expect(found(wasm.coreMemory(), keystreamAgain)).toBe(0);
+  });
+
+  it("leaves none of the lanes' key material after a batch, once the key cache is wiped", () => {
+    // 20 messages under two keys fill all sixteen lanes; each lane holds its key's CMAC subkeys.
+    const keys = [random(32), random(32)].map((k) => new Uint8Array([...k, ...k]));
+    const keyIndexes = Array.from({ length: 20 }, (_, i) => i % 2);
+    const messages = keyIndexes.map((k) => {
+      const timestamp = random(8);
+      return new Uint8Array([...timestamp, ...wasm.sivSeal(keys[k], [timestamp], random(40))]);
+    });
+    const batch = packSiv(keys, keyIndexes, messages);
+    const status = new Uint8Array(batch.count).fill(255);
+    wasm.sivOpenPacked!(batch, new Uint8Array(batch.data.length), status);
+    expect(Array.from(status)).toEqual(keyIndexes.map(() => 0));
+    wasm.wipeKeyCache();
+    for (const key of keys) expect(found(wasm.coreMemory(), macConstants(key.subarray(0, 32)))).toBe(0);
   });
 });
 

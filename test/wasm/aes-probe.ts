@@ -1,7 +1,7 @@
 // An AssemblyScript entry compiled by test/ct-wasm.test.ts: the block ciphers, key schedules and
 // CTR of both AES cores as exports of their own, so the test can analyse each compiled body.
 import { ctr, encryptBlock, expandKey } from '../../assembly/aes';
-import { ctBlockRoundKeys, ctEncryptLanes, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
+import { ctBlockRoundKeys, ctEncryptLanes, ctEncryptLaneSets, ctExpandKey, ctSelectLaneKey } from '../../assembly/aes-ct';
 import { ctCbcMac, ctEncryptBlock, ctKeystreamAndChain } from '../../assembly/aes-ct-block';
 import { ctCtr } from '../../assembly/lanes';
 
@@ -11,6 +11,10 @@ export function ctExpand(keyPtr: usize, keyLen: u32, schedulePtr: usize): u32 {
 
 export function ctEncrypt(schedulePtr: usize, rounds: u32, blocksPtr: usize): void {
   ctEncryptLanes(schedulePtr, rounds, blocksPtr);
+}
+
+export function ctEncryptSets(scheduleAPtr: usize, scheduleBPtr: usize, rounds: u32, blocksPtr: usize): void {
+  ctEncryptLaneSets(scheduleAPtr, scheduleBPtr, rounds, blocksPtr);
 }
 
 export function ctOneBlock(schedulePtr: usize, rounds: u32, blockPtr: usize): void {
