@@ -103,7 +103,7 @@ function round(s: v128, roundKeyPtr: usize, round: u32, last: bool): v128 {
   // MixColumns, 2a ⊕ rot 3a ⊕ rot² a ⊕ rot³ a with rot the column rotation (of this round), as
   // four terms that are ready together: every operation of a round waits on the one before it
   // (two cycles each on some cores), and 3a from tables of its own keeps two of them off that
-  // path, where u ⊕ rot u ⊕ rot³ a for u = 2a ⊕ rot a saves two byte permutations.
+  // path, where u ⊕ rot u ⊕ rot³ a for u = 2a ⊕ rot a needs no 3a tables but chains five.
   const mixed = v128.xor(v128.xor(twiceA, v128.load(roundKeyPtr)), i8x16.swizzle(thriceA, rotate1InRound(round)));
   return v128.xor(mixed, v128.xor(i8x16.swizzle(a, rotate2InRound(round)), i8x16.swizzle(a, rotate3InRound(round))));
 }

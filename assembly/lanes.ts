@@ -123,7 +123,7 @@ export function ctCmac(
  *
  * With `deferLastStep` (and at least one string), the last string's last CBC-MAC step is left
  * pending, for the caller to interleave with an encryption of its own (`ctDecryptAndMac`): its X
- * at lane 0's X, its masked block at lane 0's tail; `ctS2VAbsorbPending` then ends D.
+ * at lane 0's X, its masked block at lane 0's tail; `ctS2VAbsorb` then ends D.
  */
 export function ctS2VAssociatedData(
   schedulePtr: usize,
@@ -146,7 +146,7 @@ export function ctS2VAssociatedData(
     adPtr += adLen;
     if (deferLastStep && i + 1 == adCount) break;
     ctCbcMac(roundKeysPtr, rounds, state + LANE_X, state + LANE_TAIL, 1);
-    ctS2VAbsorbPending(accumulatorPtr);
+    ctS2VAbsorb(accumulatorPtr);
   }
   return accumulatorPtr;
 }
@@ -164,7 +164,7 @@ export function ctEncryptBesidePendingStep(blockKeysPtr: usize, blockPtr: usize,
 }
 
 /** D = dbl(D) ⊕ CMAC(Si) at `accumulatorPtr`, the CMAC at lane 0's X (ctS2VAssociatedData). */
-export function ctS2VAbsorbPending(accumulatorPtr: usize): void {
+export function ctS2VAbsorb(accumulatorPtr: usize): void {
   dbl(accumulatorPtr);
   xor16(accumulatorPtr, laneState(0) + LANE_X);
 }

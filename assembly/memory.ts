@@ -86,7 +86,7 @@
  * first 384 bytes, and wipes those; a batch wipes it all.
  */
 
-import { CT_SCHEDULE_BYTES } from "./aes-ct";
+import { CT_ROUND_KEY_BYTES, CT_SCHEDULE_BYTES } from "./aes-ct";
 import { Status } from "./status";
 
 /** The I/O window may not grow beyond this many bytes. */
@@ -147,7 +147,8 @@ export const LANE_STATE_BYTES: usize = 128;
 export const LANE_CONTROL: usize = CT_SCRATCH + 2304;
 export const LANE_CONTROL_BYTES: usize = 64;
 export const MIXED_SCHEDULE: usize = CT_SCRATCH + 3328;
-export const MIXED_SCHEDULE_SET_BYTES: usize = 1920;
+/** The bitsliced round keys of AES-256, the batch's keys: 15 of them. */
+export const MIXED_SCHEDULE_SET_BYTES: usize = 15 * CT_ROUND_KEY_BYTES;
 const CT_MESSAGE_SCRATCH_BYTES: usize = LANE_STATES + LANE_STATE_BYTES - CT_SCRATCH;
 
 /** BLOCK_SCRATCH, split into blocks. */

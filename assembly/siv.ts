@@ -29,7 +29,7 @@ import { usesConstantTimeAes } from "./aes-core";
 import { cmacBlocks, s2vAssociatedData, s2vFinish, s2vUnchangedBlocks } from "./cmac";
 import { ctBlockRoundKeys } from "./aes-ct";
 import { ctCbcMac } from "./aes-ct-block";
-import { ctCtr, ctDecryptAndMac, ctEncryptBesidePendingStep, ctS2VAbsorbPending, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
+import { ctCtr, ctDecryptAndMac, ctEncryptBesidePendingStep, ctS2VAbsorb, ctS2VAssociatedData, ctS2VFinish } from "./lanes";
 import {
   CMAC_STATE,
   COUNTER_CACHES,
@@ -128,7 +128,7 @@ function ctSivSeal(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   if (adStepPending) {
     copy16(CMAC_STATE, ptPtr);
     ctEncryptBesidePendingStep(cmacKeysPtr, CMAC_STATE, cmacKeysPtr, rounds);
-    ctS2VAbsorbPending(accumulatorPtr);
+    ctS2VAbsorb(accumulatorPtr);
     ctCbcMac(cmacKeysPtr, rounds, CMAC_STATE, ptPtr + 16, macBlocks - 1);
   } else {
     wipe(CMAC_STATE, 16);
@@ -153,7 +153,7 @@ function ctSivOpen(slotPtr: usize, adsPtr: usize, adLensPtr: usize, adCount: u32
   storeCtrIv(SIV_COUNTER, tagPtr);
   wipe(CMAC_STATE, 16);
   ctDecryptAndMac(ctrScheduleOf(slotPtr), cmacSchedulePtr, rounds, SIV_COUNTER, ptPtr, ctLen, CMAC_STATE, adStepPending);
-  if (adStepPending) ctS2VAbsorbPending(accumulatorPtr);
+  if (adStepPending) ctS2VAbsorb(accumulatorPtr);
   ctS2VFinish(cmacSchedulePtr, rounds, subkeysPtr, accumulatorPtr, ptPtr, ctLen, CMAC_STATE);
 }
 

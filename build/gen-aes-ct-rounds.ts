@@ -169,7 +169,7 @@ function subBytesLine(line: string, set: LaneSet): string {
   throw new Error('not a circuit line: ' + line);
 }
 
-/** `load` or `store` of plane j of the set at `statePtr`. */
+/** The offset argument of a `load` or `store` of plane j of the set at `statePtr` (none for 0). */
 const planeOffset = (set: LaneSet, j: number): string => (set.stateOffset + 16 * j === 0 ? '' : `, ${set.stateOffset + 16 * j}`);
 const keyOffset = (j: number): string => (j === 0 ? '' : `, ${16 * j}`);
 
